@@ -1,0 +1,3 @@
+package dev.tlsloop;
+
+final class Placeholder {}
