@@ -1,4 +1,8 @@
-/** tlsloop: an explicit SSLEngine state machine over java.nio channels. */
+/**
+ * tlsloop: an explicit SSLEngine state machine over java.nio channels. {@link
+ * dev.tlsloop.TlsConnection} is the non-blocking core, {@link dev.tlsloop.TlsChannel} the blocking
+ * facade, {@link dev.tlsloop.TlsConfig} the builder.
+ */
 module dev.tlsloop {
   exports dev.tlsloop;
 }

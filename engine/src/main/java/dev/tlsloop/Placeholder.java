@@ -1,3 +1,0 @@
-package dev.tlsloop;
-
-final class Placeholder {}

@@ -1,0 +1,354 @@
+package dev.tlsloop;
+
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.ScatteringByteChannel;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A blocking TLS channel over a {@link TlsConnection}, for code that just wants a TLS socket.
+ *
+ * <p><b>Threads.</b> One reader thread and one writer thread may use it at the same time. Over a
+ * {@link SelectableChannel} (a {@code SocketChannel}) the transport is switched to non-blocking
+ * mode and each side waits on its own selector, so a blocked reader never holds up the writer;
+ * timeouts ({@link #setTimeout}) then apply. Over any other channel the transport's own blocking
+ * calls are used and all calls are serialized.
+ */
+public final class TlsChannel implements ByteChannel, GatheringByteChannel, ScatteringByteChannel {
+  private final TlsConnection conn;
+  private final ByteChannel transport;
+
+  /** Null when the transport is not selectable: its blocking calls do the waiting. */
+  private final Selector readSelector;
+
+  private final Selector writeSelector;
+
+  private final ReentrantLock readLock = new ReentrantLock();
+  private final ReentrantLock writeLock = new ReentrantLock();
+
+  /** Held only while calling the connection, never while waiting for I/O on a selector. */
+  private final ReentrantLock engineLock = new ReentrantLock();
+
+  private final Condition taskFinished = engineLock.newCondition();
+
+  private volatile TlsNeed readerWaits = TlsNeed.NOTHING;
+  private volatile TlsNeed writerWaits = TlsNeed.NOTHING;
+  private volatile long timeoutNanos;
+
+  /** Results of the last engine call, read by the thread that made it (under its side's lock). */
+  private long lastRead;
+
+  private long lastWrite;
+  private final ByteBuffer[] readOne = new ByteBuffer[1];
+  private final ByteBuffer[] writeOne = new ByteBuffer[1];
+
+  TlsChannel(TlsConnection conn, ByteChannel transport) {
+    this.conn = conn;
+    this.transport = transport;
+    conn.setTaskCompletionCallback(this::onTaskFinished);
+    if (transport instanceof SelectableChannel) {
+      try {
+        SelectableChannel sc = (SelectableChannel) transport;
+        sc.configureBlocking(false);
+        readSelector = Selector.open();
+        writeSelector = Selector.open();
+        sc.register(readSelector, SelectionKey.OP_READ);
+        sc.register(writeSelector, SelectionKey.OP_WRITE);
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot prepare selectors for " + transport, e);
+      }
+    } else {
+      readSelector = null;
+      writeSelector = null;
+    }
+  }
+
+  /** The connection underneath, for its state, session and listener. */
+  public TlsConnection connection() {
+    return conn;
+  }
+
+  /**
+   * Bounds every wait for the peer (handshake, read, write, close); zero means no bound. Exceeding
+   * it throws {@link SocketTimeoutException} and leaves the connection usable. Needs a selectable
+   * transport.
+   */
+  public void setTimeout(Duration timeout) {
+    this.timeoutNanos = timeout.toNanos();
+  }
+
+  /** Runs the handshake to completion (read and write also do it on first use). */
+  public void handshake() throws IOException {
+    writeLock.lock();
+    try {
+      long deadline = deadline();
+      while (true) {
+        TlsNeed need = engineCall(Op.HANDSHAKE, null, 0, 0);
+        if (need == TlsNeed.NOTHING && conn.state() != TlsState.HANDSHAKING) {
+          return;
+        }
+        await(need, true, deadline);
+      }
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  @Override
+  public int read(ByteBuffer dst) throws IOException {
+    readLock.lock();
+    try {
+      readOne[0] = dst;
+      return (int) read(readOne, 0, 1);
+    } finally {
+      readOne[0] = null;
+      readLock.unlock();
+    }
+  }
+
+  @Override
+  public long read(ByteBuffer[] dsts) throws IOException {
+    return read(dsts, 0, dsts.length);
+  }
+
+  /** Blocks until at least one byte is read, or returns -1 after the peer's close_notify. */
+  @Override
+  public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+    readLock.lock();
+    try {
+      long deadline = deadline();
+      while (true) {
+        TlsNeed need = engineCall(Op.READ, dsts, offset, length);
+        if (lastRead != 0 || need == TlsNeed.NOTHING) {
+          return lastRead;
+        }
+        await(need, false, deadline);
+      }
+    } finally {
+      readLock.unlock();
+    }
+  }
+
+  @Override
+  public int write(ByteBuffer src) throws IOException {
+    writeLock.lock();
+    try {
+      writeOne[0] = src;
+      return (int) write(writeOne, 0, 1);
+    } finally {
+      writeOne[0] = null;
+      writeLock.unlock();
+    }
+  }
+
+  @Override
+  public long write(ByteBuffer[] srcs) throws IOException {
+    return write(srcs, 0, srcs.length);
+  }
+
+  /** Blocks until all of {@code srcs} is encrypted and written to the transport. */
+  @Override
+  public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+    writeLock.lock();
+    try {
+      long total = 0;
+      long deadline = deadline();
+      while (true) {
+        TlsNeed need = engineCall(Op.WRITE, srcs, offset, length);
+        total += lastWrite;
+        if (need == TlsNeed.NOTHING) {
+          return total; // all consumed and flushed
+        }
+        if (lastWrite > 0) {
+          deadline = deadline(); // the timeout bounds a stall, not a long transfer
+        }
+        await(need, true, deadline);
+      }
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /**
+   * Sends close_notify and waits until it is written; reading goes on until the peer's close_notify
+   * (TLS 1.3 half-close).
+   */
+  public void shutdownOutput() throws IOException {
+    writeLock.lock();
+    try {
+      long deadline = deadline();
+      while (true) {
+        TlsNeed need = engineCall(Op.SHUTDOWN, null, 0, 0);
+        if (need == TlsNeed.NOTHING) {
+          return;
+        }
+        await(need, true, deadline);
+      }
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  @Override
+  public boolean isOpen() {
+    return transport.isOpen() && !conn.state().isTerminal();
+  }
+
+  /** Sends close_notify (waiting for it to be written, within the timeout) and closes. */
+  @Override
+  public void close() throws IOException {
+    try {
+      if (!conn.state().isTerminal() && conn.state() != TlsState.NEW) {
+        try {
+          shutdownOutput();
+        } catch (IOException e) {
+          // The peer may be gone; closing still has to release everything.
+        }
+      }
+    } finally {
+      engineLock.lock();
+      try {
+        conn.close();
+      } finally {
+        engineLock.unlock();
+        if (readSelector != null) {
+          readSelector.close();
+          writeSelector.close();
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+
+  private enum Op {
+    HANDSHAKE,
+    READ,
+    WRITE,
+    SHUTDOWN
+  }
+
+  /** Calls the connection under the engine lock; returns what it waits for. */
+  private TlsNeed engineCall(Op op, ByteBuffer[] bufs, int offset, int length) throws IOException {
+    TlsNeed need;
+    boolean progressed;
+    engineLock.lock();
+    try {
+      TlsState before = conn.state();
+      switch (op) {
+        case READ:
+          lastRead = conn.read(bufs, offset, length);
+          progressed = lastRead != 0;
+          break;
+        case WRITE:
+          lastWrite = conn.write(bufs, offset, length);
+          progressed = lastWrite != 0;
+          break;
+        case SHUTDOWN:
+          conn.shutdownOutput();
+          progressed = false;
+          break;
+        default:
+          conn.handshake();
+          progressed = false;
+          break;
+      }
+      need = conn.need();
+      progressed |= before != conn.state() || conn.hasBuffered();
+    } finally {
+      engineLock.unlock();
+    }
+    if (progressed
+        && readSelector != null
+        && (readerWaits != TlsNeed.NOTHING || writerWaits != TlsNeed.NOTHING)) {
+      // The other side may wait for something this call just produced (plaintext unwrapped by
+      // the writer during a renegotiation, a handshake finished by the reader): let it look.
+      readSelector.wakeup();
+      writeSelector.wakeup();
+    }
+    return need;
+  }
+
+  private long deadline() {
+    long t = timeoutNanos;
+    return t > 0 ? System.nanoTime() + t : 0;
+  }
+
+  private void onTaskFinished() {
+    engineLock.lock();
+    try {
+      taskFinished.signalAll();
+    } finally {
+      engineLock.unlock();
+    }
+  }
+
+  /** Waits until the transport can do what {@code need} says, or a task finished. */
+  private void await(TlsNeed need, boolean writer, long deadline) throws IOException {
+    if (!transport.isOpen()) {
+      throw new ClosedChannelException();
+    }
+    long left = deadline == 0 ? 0 : deadline - System.nanoTime();
+    if (deadline != 0 && left <= 0) {
+      throw new SocketTimeoutException(
+          "TLS " + (writer ? "write" : "read") + " timed out waiting for " + need);
+    }
+    if (need == TlsNeed.TASK) {
+      awaitTask(deadline);
+      return;
+    }
+    if (readSelector == null) {
+      return; // the blocking transport waits inside the next call
+    }
+    Selector selector = need == TlsNeed.WRITE ? writeSelector : readSelector;
+    if (writer) {
+      writerWaits = need;
+    } else {
+      readerWaits = need;
+    }
+    try {
+      selector.selectedKeys().clear();
+      // A wakeup or a spurious return just leads to one more call; the deadline stays.
+      selector.select(deadline == 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+    } finally {
+      if (writer) {
+        writerWaits = TlsNeed.NOTHING;
+      } else {
+        readerWaits = TlsNeed.NOTHING;
+      }
+    }
+  }
+
+  private void awaitTask(long deadline) throws IOException {
+    engineLock.lock();
+    try {
+      // The callback clears the flag before it signals under this lock: no lost wake-up.
+      while (conn.taskRunning()) {
+        if (deadline == 0) {
+          taskFinished.await();
+        } else {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            throw new SocketTimeoutException("delegated task still running at the timeout");
+          }
+          taskFinished.awaitNanos(left);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while a delegated task ran", e);
+    } finally {
+      engineLock.unlock();
+    }
+  }
+}

@@ -1,0 +1,985 @@
+package dev.tlsloop;
+
+import dev.tlsloop.TlsListener.BufferEvent;
+import dev.tlsloop.TlsListener.BufferRole;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLEngineResult.HandshakeStatus;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLSession;
+
+/**
+ * One TLS connection: one {@link SSLEngine}, one transport and three buffers, advanced explicitly.
+ *
+ * <p><b>Calls.</b> {@link #handshake()}, {@link #read}, {@link #write}, {@link #flush()}, {@link
+ * #shutdownOutput()} and {@link #close()} each drive the engine as far as the transport allows:
+ * whichever call is made runs the handshake, answers KeyUpdates, runs delegated tasks and flushes.
+ * On a non-blocking transport a call that cannot go on returns at once (0 bytes, or a {@link
+ * TlsNeed}) and {@link #need()} says what it waits for; on a blocking transport the same call
+ * blocks in the transport instead. Would-block is never an exception; exceptions mean the
+ * connection failed (it is then {@link TlsState#FAILED} and its transport closed) or misuse ({@link
+ * IllegalStateException} naming the state).
+ *
+ * <p><b>Buffers.</b> {@code netIn} holds ciphertext read but not yet unwrapped, {@code appIn}
+ * plaintext unwrapped but not yet taken, {@code netOut} ciphertext wrapped but not yet written. All
+ * three are in read mode between calls (pending bytes in {@code [position, limit)}). Unwrap goes
+ * straight into the caller's buffers when they can hold the next record, else through {@code
+ * appIn}. See {@link RoleBuffer}.
+ *
+ * <p><b>Never stranded.</b> A selector fires only for bytes still in the socket. After {@code read}
+ * returns, {@link #hasBuffered()} says whether plaintext or whole records are already here: call
+ * {@code read} again before waiting for OP_READ.
+ *
+ * <p><b>Threads.</b> Not thread-safe: confine a connection to its event-loop thread. (The blocking
+ * {@link TlsChannel} adds the locking for one reader and one writer thread.) A task's completion
+ * callback is the only thing that runs elsewhere.
+ *
+ * <p>The states and their transitions are documented on {@link TlsState}.
+ */
+public final class TlsConnection implements Closeable {
+  // Why each engine call is made; shown by traces. Constants, so a call allocates nothing.
+  static final String WHY_HANDSHAKE_WRAP = "engine asks NEED_WRAP: send handshake/control record";
+  static final String WHY_HANDSHAKE_UNWRAP = "engine asks NEED_UNWRAP: consume peer's record";
+  static final String WHY_CONTROL_WRAP =
+      "engine asks NEED_WRAP after the handshake: KeyUpdate, close_notify reply or renegotiation";
+  static final String WHY_APP_WRAP = "caller's write: encrypt application data";
+  static final String WHY_APP_UNWRAP = "caller's read: decrypt buffered record";
+  static final String WHY_CLOSE_WRAP = "closing: wrap close_notify";
+
+  private static final ByteBuffer[] NO_DATA = {ByteBuffer.allocate(0)};
+  private static final int HEADER = 5;
+
+  /** An engine that answers this many times in a row without moving a byte is broken. */
+  private static final int MAX_IDLE_STEPS = 16;
+
+  private final SSLEngine engine;
+  private final ReadableByteChannel in;
+  private final WritableByteChannel out;
+  private final RoleBuffer netIn;
+  private final RoleBuffer appIn;
+  private final RoleBuffer netOut;
+  private final Executor taskExecutor;
+  private final boolean client;
+
+  private TlsListener listener;
+  private volatile Runnable taskDone;
+  private volatile boolean taskRunning;
+
+  private TlsState state = TlsState.NEW;
+  private TlsNeed need = TlsNeed.NOTHING;
+  private IOException failure;
+  private boolean transportEof;
+  private boolean outboundShut;
+  private boolean closedByCaller;
+
+  /** Reused for single-buffer calls so that read/write allocate nothing. */
+  private final ByteBuffer[] single = new ByteBuffer[1];
+
+  /** Plaintext the current read placed straight into the caller's buffers. */
+  private long delivered;
+
+  TlsConnection(
+      TlsConfig config, ReadableByteChannel in, WritableByteChannel out, ByteBuffer preRead) {
+    this.engine = config.createEngine();
+    this.in = Objects.requireNonNull(in, "transport");
+    this.out = Objects.requireNonNull(out, "transport");
+    this.client = config.isClient();
+    this.taskExecutor = config.taskExecutor();
+    this.listener = config.listener();
+    BufferAllocator alloc = config.allocator();
+    boolean release = config.releaseBuffersWhenIdle();
+    this.netIn = new RoleBuffer(BufferRole.NET_IN, alloc, release, this);
+    this.appIn = new RoleBuffer(BufferRole.APP_IN, alloc, release, this);
+    this.netOut = new RoleBuffer(BufferRole.NET_OUT, alloc, release, this);
+    if (preRead != null && preRead.hasRemaining()) {
+      int n = preRead.remaining();
+      ByteBuffer b = netIn.beginFill(n, Math.max(n, packetSize()));
+      b.put(preRead);
+      netIn.endFill();
+    }
+  }
+
+  // ---------------------------------------------------------------- public API
+
+  /** The current state. */
+  public TlsState state() {
+    return state;
+  }
+
+  /** What the last call waits for; {@link TlsNeed#NOTHING} if it finished. */
+  public TlsNeed need() {
+    return need;
+  }
+
+  /** The engine, for its session, ALPN result and parameters. Do not wrap or unwrap with it. */
+  public SSLEngine engine() {
+    return engine;
+  }
+
+  /** The negotiated session (meaningful once {@link TlsState#OPEN}). */
+  public SSLSession session() {
+    return engine.getSession();
+  }
+
+  /** Whether this side is the client. */
+  public boolean isClient() {
+    return client;
+  }
+
+  /** Whether a delegated task is running on the executor. */
+  boolean taskRunning() {
+    return taskRunning;
+  }
+
+  /** The error that failed the connection, or null. */
+  public IOException failure() {
+    return failure;
+  }
+
+  /** Replaces the listener (null for none). */
+  public void setListener(TlsListener listener) {
+    this.listener = listener;
+  }
+
+  /**
+   * Called on the executor's thread when a delegated task finishes, so the loop can call the
+   * connection again (e.g. {@code selector::wakeup}). Only used with a task executor.
+   */
+  public void setTaskCompletionCallback(Runnable callback) {
+    this.taskDone = callback;
+  }
+
+  /**
+   * Whether plaintext or a complete record is already held, so that {@code read} can return data
+   * without any I/O. A loop must call {@code read} again instead of waiting for the selector.
+   */
+  public boolean hasBuffered() {
+    return appIn.hasRemaining() || (!engine.isInboundDone() && completeRecordBuffered());
+  }
+
+  /** Bytes currently held in each buffer, for tests and monitoring: netIn, appIn, netOut. */
+  public int[] bufferedBytes() {
+    return new int[] {netIn.remaining(), appIn.remaining(), netOut.remaining()};
+  }
+
+  /** Capacity of each buffer (0 when not allocated): netIn, appIn, netOut. */
+  public int[] bufferCapacities() {
+    return new int[] {netIn.capacity(), appIn.capacity(), netOut.capacity()};
+  }
+
+  /**
+   * Runs the handshake as far as possible. Returns {@link TlsNeed#NOTHING} once it finished and its
+   * last flight is flushed, else what it waits for. Calling it is optional: read and write run the
+   * handshake themselves.
+   */
+  public TlsNeed handshake() throws IOException {
+    checkNotFailed();
+    try {
+      begin();
+      while (state == TlsState.HANDSHAKING) {
+        TlsNeed n = step(null, 0, 0, false);
+        if (n != null) {
+          return finish(n);
+        }
+      }
+      return finish(flushNetOut() ? TlsNeed.NOTHING : TlsNeed.WRITE);
+    } catch (IOException | RuntimeException e) {
+      throw fail(e);
+    }
+  }
+
+  /**
+   * Reads plaintext into {@code dst}. Returns the number of bytes read, 0 if none could be read now
+   * ({@link #need()} says why), or -1 once the peer sent close_notify. Never returns bytes before
+   * the handshake finished nor bytes the peer did not send. EOF without close_notify throws {@link
+   * TlsTruncationException}.
+   */
+  public int read(ByteBuffer dst) throws IOException {
+    single[0] = dst;
+    try {
+      return (int) read(single, 0, 1);
+    } finally {
+      single[0] = null;
+    }
+  }
+
+  /** Scattering form of {@link #read(ByteBuffer)}. */
+  public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+    Objects.checkFromIndexSize(offset, length, dsts.length);
+    checkNotFailed();
+    if (closedByCaller && !engine.isInboundDone()) {
+      throw new ClosedChannelException();
+    }
+    try {
+      begin();
+      long total = 0;
+      while (true) {
+        if (appIn.hasRemaining()) {
+          total += appIn.drainTo(dsts, offset, length);
+          appIn.releaseIfEmpty();
+        }
+        if (!hasRoom(dsts, offset, length)) {
+          return finish(total, TlsNeed.NOTHING);
+        }
+        if (engine.isInboundDone()) {
+          // close_notify received: what was before it has been delivered, now end of stream.
+          return finish(total > 0 ? total : -1, answerCloseNotify());
+        }
+        if (total > 0 && !completeRecordBuffered()) {
+          // Return what we have rather than block for more: read() never waits once it has data.
+          return finish(total, TlsNeed.NOTHING);
+        }
+        delivered = 0;
+        TlsNeed n = step(dsts, offset, length, false);
+        total += delivered;
+        if (n != null) {
+          return finish(total, total > 0 ? TlsNeed.NOTHING : n);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      throw fail(e);
+    }
+  }
+
+  /**
+   * Encrypts plaintext from {@code src}. Returns the bytes consumed; on a non-blocking transport
+   * possibly fewer than offered (0 when netOut is full: {@link #need()} is then WRITE). Accepted
+   * bytes reach the wire once {@link #flush()} returns NOTHING. Write after {@link
+   * #shutdownOutput()} is misuse.
+   */
+  public int write(ByteBuffer src) throws IOException {
+    single[0] = src;
+    try {
+      return (int) write(single, 0, 1);
+    } finally {
+      single[0] = null;
+    }
+  }
+
+  /**
+   * Gathering form of {@link #write(ByteBuffer)}: small buffers are packed into one record by the
+   * engine.
+   */
+  public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+    Objects.checkFromIndexSize(offset, length, srcs.length);
+    checkNotFailed();
+    if (closedByCaller) {
+      throw new ClosedChannelException();
+    }
+    if (outboundShut) {
+      throw new IllegalStateException("write after shutdownOutput(): state is " + state);
+    }
+    if (engine.isOutboundDone()) {
+      // TLS 1.2 answers the peer's close_notify with its own and closes both directions.
+      throw new SSLException("cannot write: the peer closed the connection (state " + state + ")");
+    }
+    try {
+      begin();
+      long total = 0;
+      while (hasRemaining(srcs, offset, length)) {
+        TlsNeed n;
+        if (state == TlsState.HANDSHAKING) {
+          n = step(null, 0, 0, false);
+        } else {
+          long before = remaining(srcs, offset, length);
+          n = step(srcs, offset, length, true);
+          total += before - remaining(srcs, offset, length);
+        }
+        if (n != null) {
+          return finish(total, n);
+        }
+      }
+      return finish(total, flushNetOut() ? TlsNeed.NOTHING : TlsNeed.WRITE);
+    } catch (IOException | RuntimeException e) {
+      throw fail(e);
+    }
+  }
+
+  /**
+   * Writes pending ciphertext (and whatever the engine still wants to send). Returns {@link
+   * TlsNeed#NOTHING} when netOut is empty, else {@link TlsNeed#WRITE}.
+   */
+  public TlsNeed flush() throws IOException {
+    checkNotFailed();
+    try {
+      return finish(flushNetOut() ? TlsNeed.NOTHING : TlsNeed.WRITE);
+    } catch (IOException | RuntimeException e) {
+      throw fail(e);
+    }
+  }
+
+  /**
+   * Sends close_notify: no more writes, reads go on until the peer's close_notify (TLS 1.3
+   * half-close; in TLS 1.2 the peer answers with its own). Returns NOTHING once the close_notify is
+   * on the wire, else WRITE: call again or {@link #flush()} when writable.
+   */
+  public TlsNeed shutdownOutput() throws IOException {
+    checkNotFailed();
+    try {
+      if (state == TlsState.NEW) {
+        outboundShut = true;
+        engine.closeOutbound(); // nothing was sent: nothing to announce
+        moveTo(TlsState.CLOSED);
+        return finish(TlsNeed.NOTHING);
+      }
+      if (!outboundShut) {
+        outboundShut = true;
+        engine.closeOutbound();
+      }
+      TlsNeed n = wrapUntilOutboundDone();
+      return finish(n != null ? n : flushNetOut() ? TlsNeed.NOTHING : TlsNeed.WRITE);
+    } catch (IOException | RuntimeException e) {
+      throw fail(e);
+    }
+  }
+
+  /**
+   * Sends close_notify, flushes it as far as the transport allows, then closes the transport. On a
+   * non-blocking transport, for a close that loses nothing, call {@link #shutdownOutput()} until it
+   * returns NOTHING first. Never waits for the peer's close_notify.
+   */
+  @Override
+  public void close() throws IOException {
+    closedByCaller = true;
+    try {
+      if (!state.isTerminal() && state != TlsState.NEW) {
+        try {
+          shutdownOutput();
+        } catch (IOException | RuntimeException e) {
+          // The peer may be gone already; closing must still release everything.
+        }
+      }
+      if (!state.isTerminal()) {
+        engine.closeOutbound();
+        moveTo(TlsState.CLOSED);
+      }
+    } finally {
+      releaseAll();
+      closeTransport();
+    }
+  }
+
+  // ---------------------------------------------------------------- the machine
+
+  /**
+   * One step: the engine call or transport I/O the engine's handshake status asks for. Returns null
+   * when something moved (call again), or what the connection waits for. With {@code wrapApp},
+   * {@code bufs} are sources to encrypt, else destinations for plaintext (or null).
+   */
+  private TlsNeed step(ByteBuffer[] bufs, int offset, int length, boolean wrapApp)
+      throws IOException {
+    if (taskRunning) {
+      return TlsNeed.TASK;
+    }
+    HandshakeStatus hs = engine.getHandshakeStatus();
+    switch (hs) {
+      case NEED_TASK:
+        return runTasks();
+      case NEED_WRAP:
+        return wrap(
+            NO_DATA, 0, 1, state == TlsState.HANDSHAKING ? WHY_HANDSHAKE_WRAP : WHY_CONTROL_WRAP);
+      case NEED_UNWRAP:
+      case NEED_UNWRAP_AGAIN:
+        if (wrapApp && state != TlsState.HANDSHAKING) {
+          // TLS 1.2 renegotiation: the engine still encrypts application data while it waits for
+          // the peer's flight, so keep writing; unwrap only when it refuses (consumed 0).
+          TlsNeed n = wrap(bufs, offset, length, WHY_APP_WRAP);
+          if (n != null || lastWrapMoved) {
+            return n;
+          }
+        }
+        return unwrap(wrapApp ? null : bufs, offset, length, WHY_HANDSHAKE_UNWRAP);
+      case NOT_HANDSHAKING:
+      case FINISHED:
+      default:
+        if (state == TlsState.HANDSHAKING) {
+          // Handshake done = first FINISHED or NOT_HANDSHAKING once started (FINISHED may be
+          // skipped, JDK-8240871). Either way we arrive here exactly once.
+          handshakeDone();
+          return null;
+        }
+        if (wrapApp) {
+          return wrap(bufs, offset, length, WHY_APP_WRAP);
+        }
+        return unwrap(bufs, offset, length, WHY_APP_UNWRAP);
+    }
+  }
+
+  private boolean lastWrapMoved;
+  private int idleSteps;
+
+  /** Wraps {@code srcs} (or nothing, for handshake/control records) into netOut. */
+  private TlsNeed wrap(ByteBuffer[] srcs, int offset, int length, String why) throws IOException {
+    lastWrapMoved = false;
+    int packet = packetSize();
+    if (netOut.free() < packet && netOut.hasRemaining()) {
+      // A wrap needs a whole packet of room (else BUFFER_OVERFLOW): make room by writing.
+      if (!flushNetOut() && netOut.free() < packet) {
+        return TlsNeed.WRITE;
+      }
+    }
+    ByteBuffer dst = netOut.beginFill(packet, packet);
+    SSLEngineResult r;
+    try {
+      r = engine.wrap(srcs, offset, length, dst);
+    } finally {
+      netOut.endFill();
+    }
+    if (listener != null) {
+      listener.onWrap(this, why, r);
+    }
+    boolean moved = r.bytesConsumed() > 0 || r.bytesProduced() > 0;
+    lastWrapMoved = moved;
+    switch (r.getStatus()) {
+      case OK:
+        afterEngineCall(r.getHandshakeStatus(), moved);
+        return null;
+      case BUFFER_OVERFLOW:
+        // The session's packet size grew (large records allowed) or netOut is still busy.
+        if (!netOut.hasRemaining()) {
+          netOut.grow(Math.max(packetSize(), netOut.capacity() + 1));
+        } else if (!flushNetOut()) {
+          return TlsNeed.WRITE;
+        }
+        idle();
+        return null;
+      case CLOSED:
+        // Our close_notify went into netOut (or the engine was closed): no more application data.
+        afterEngineCall(r.getHandshakeStatus(), true);
+        syncCloseState();
+        if (srcs != NO_DATA && !outboundShut) {
+          throw new SSLException("engine closed outbound; cannot write (state " + state + ")");
+        }
+        return moved ? null : closedNoProgress();
+      default:
+        throw new SSLException("unexpected wrap status " + r.getStatus());
+    }
+  }
+
+  /** Unwraps one record from netIn into {@code dsts} if they can take it, else into appIn. */
+  private TlsNeed unwrap(ByteBuffer[] dsts, int offset, int length, String why) throws IOException {
+    if (!netIn.hasRemaining()) {
+      return fillNetIn();
+    }
+    if (appIn.hasRemaining()) {
+      // Plaintext not yet taken: unwrapping more would need unbounded memory. The caller must
+      // read first (hasBuffered() is true).
+      return TlsNeed.READ;
+    }
+    boolean direct =
+        dsts != null
+            && state != TlsState.HANDSHAKING
+            && remaining(dsts, offset, length) >= nextRecordLength();
+    SSLEngineResult r;
+    ByteBuffer src = netIn.buffer();
+    if (direct) {
+      r = engine.unwrap(src, dsts, offset, length);
+      if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
+        direct = false; // the engine's estimate was larger than ours: go through appIn
+      }
+    } else {
+      r = null;
+    }
+    if (!direct) {
+      int size = appSize();
+      ByteBuffer a = appIn.beginFill(size, size);
+      try {
+        r = engine.unwrap(src, a);
+      } finally {
+        appIn.endFill();
+      }
+    }
+    if (listener != null) {
+      listener.onUnwrap(this, why, r);
+    }
+    boolean moved = r.bytesConsumed() > 0 || r.bytesProduced() > 0;
+    switch (r.getStatus()) {
+      case OK:
+        if (direct) {
+          delivered += r.bytesProduced();
+        }
+        if (!moved) {
+          // Jetty treats OK 0/0 as underflow: the engine wants more bytes.
+          idle();
+          return fillNetIn();
+        }
+        afterEngineCall(r.getHandshakeStatus(), true);
+        netIn.releaseIfEmpty();
+        return null;
+      case BUFFER_UNDERFLOW:
+        // A partial record: keep it, read more. Grow only if the session allows larger records.
+        if (netIn.free() < packetSize() && netIn.capacity() < packetSize()) {
+          netIn.grow(packetSize());
+        }
+        return fillNetIn();
+      case BUFFER_OVERFLOW:
+        // appIn is smaller than the session's application size (it grew after the handshake
+        // or the peer sends large fragments): grow it and retry.
+        if (appIn.capacity() >= appSize() && appIn.capacity() >= 2 * maxRecordPlaintext()) {
+          throw new SSLException("unwrap overflows a " + appIn.capacity() + "-byte buffer");
+        }
+        appIn.grow(Math.max(appSize(), appIn.capacity() * 2));
+        return null;
+      case CLOSED:
+        // The peer's close_notify (or the engine closed inbound).
+        if (state == TlsState.HANDSHAKING) {
+          throw new SSLHandshakeException("peer closed the connection during the handshake");
+        }
+        afterEngineCall(r.getHandshakeStatus(), true);
+        syncCloseState();
+        return null;
+      default:
+        throw new SSLException("unexpected unwrap status " + r.getStatus());
+    }
+  }
+
+  /** Reads ciphertext into netIn. Flushes netOut first: the peer may be waiting for it. */
+  private TlsNeed fillNetIn() throws IOException {
+    if (netOut.hasRemaining() && !flushNetOut()) {
+      return TlsNeed.WRITE;
+    }
+    if (transportEof) {
+      return endOfTransport();
+    }
+    int packet = packetSize();
+    if (netIn.remaining() >= packet && netIn.capacity() >= packet) {
+      throw new SSLException(
+          "record larger than the packet size " + packet + " the session allows");
+    }
+    if (netIn.capacity() < packet && netIn.free() < packet) {
+      netIn.grow(packet);
+    }
+    ByteBuffer b = netIn.beginFill(packet, packet);
+    int start = b.position();
+    int n;
+    try {
+      n = in.read(b);
+    } finally {
+      netIn.endFill();
+    }
+    if (n > 0) {
+      if (listener != null) {
+        listener.onTransportRead(this, netIn.buffer(), netIn.buffer().limit() - n, n);
+      }
+      idleSteps = 0;
+      return null;
+    }
+    netIn.releaseIfEmpty();
+    if (n == 0) {
+      return TlsNeed.READ;
+    }
+    assert start >= 0;
+    transportEof = true;
+    if (listener != null) {
+      listener.onTransportEof(this);
+    }
+    return endOfTransport();
+  }
+
+  /** The transport ended. Clean only after the peer's close_notify. */
+  private TlsNeed endOfTransport() throws IOException {
+    if (engine.isInboundDone()) {
+      return null; // close_notify already seen; read() will return -1
+    }
+    if (state == TlsState.HANDSHAKING || state == TlsState.NEW) {
+      throw new SSLHandshakeException(
+          "connection closed by peer during the handshake (EOF before the handshake finished)");
+    }
+    int partial = netIn.remaining();
+    try {
+      engine.closeInbound();
+    } catch (SSLException expected) {
+      // "closing inbound before receiving peer's close_notify": the truncation we report below.
+    }
+    throw new TlsTruncationException(
+        "connection truncated: transport EOF without close_notify"
+            + (partial > 0 ? " (" + partial + " bytes of a partial record pending)" : ""));
+  }
+
+  /** Writes netOut to the transport. Returns true once it is empty. */
+  private boolean flushNetOut() throws IOException {
+    while (netOut.hasRemaining()) {
+      ByteBuffer b = netOut.buffer();
+      int start = b.position();
+      int n = out.write(b);
+      if (n > 0 && listener != null) {
+        listener.onTransportWrite(this, b, start, n);
+      }
+      if (n == 0) {
+        return false;
+      }
+      idleSteps = 0;
+    }
+    netOut.releaseIfEmpty();
+    return true;
+  }
+
+  /** Runs delegated tasks inline, or hands one to the executor and reports TASK. */
+  private TlsNeed runTasks() throws IOException {
+    if (taskExecutor == null) {
+      Runnable task;
+      while ((task = engine.getDelegatedTask()) != null) {
+        long t0 = listener != null ? System.nanoTime() : 0;
+        task.run();
+        if (listener != null) {
+          listener.onTask(this, System.nanoTime() - t0, false);
+        }
+      }
+      idleSteps = 0;
+      return null;
+    }
+    Runnable task = engine.getDelegatedTask();
+    if (task == null) {
+      return null;
+    }
+    // One task per hand-off: the engine is not driven until it finishes (driving it meanwhile
+    // returns NEED_TASK 0/0 forever, a spin). The callback wakes the loop.
+    taskRunning = true;
+    try {
+      taskExecutor.execute(
+          () -> {
+            long t0 = System.nanoTime();
+            try {
+              task.run();
+            } finally {
+              TlsListener l = listener;
+              if (l != null) {
+                l.onTask(this, System.nanoTime() - t0, true);
+              }
+              taskRunning = false;
+              Runnable done = taskDone;
+              if (done != null) {
+                done.run();
+              }
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      taskRunning = false;
+      throw new SSLException("delegated task rejected by executor", e);
+    }
+    return TlsNeed.TASK;
+  }
+
+  /**
+   * After the peer's close_notify a TLS 1.2 engine asks to wrap its reply (RFC 5246 section 7.2.1:
+   * respond and close both directions); TLS 1.3 does not (half-close, RFC 8446 section 6.1). Sends
+   * what the engine asks for and reports what is left to flush.
+   */
+  private TlsNeed answerCloseNotify() throws IOException {
+    while (engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP && !engine.isOutboundDone()) {
+      TlsNeed n = wrap(NO_DATA, 0, 1, WHY_CONTROL_WRAP);
+      if (n != null) {
+        return n;
+      }
+      if (!lastWrapMoved) {
+        break;
+      }
+    }
+    syncCloseState();
+    return TlsNeed.NOTHING;
+  }
+
+  /** Wraps close_notify (and anything queued before it) until the engine's outbound is done. */
+  private TlsNeed wrapUntilOutboundDone() throws IOException {
+    while (!engine.isOutboundDone()) {
+      if (taskRunning) {
+        return TlsNeed.TASK;
+      }
+      if (engine.getHandshakeStatus() == HandshakeStatus.NEED_TASK) {
+        TlsNeed n = runTasks();
+        if (n != null) {
+          return n;
+        }
+        continue;
+      }
+      // Obey only NEED_WRAP here: after closeOutbound an abandoned handshake may say NEED_UNWRAP
+      // although nothing more will come (Jetty #4209); outbound done is the exit, not the status.
+      TlsNeed n = wrap(NO_DATA, 0, 1, WHY_CLOSE_WRAP);
+      if (n != null) {
+        return n;
+      }
+      if (!lastWrapMoved) {
+        break;
+      }
+    }
+    syncCloseState();
+    if (state == TlsState.HANDSHAKING) {
+      moveTo(TlsState.CLOSED);
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------- state
+
+  /** Starts the handshake on the first call; resets the per-call no-progress guard. */
+  private void begin() throws SSLException {
+    idleSteps = 0;
+    if (state == TlsState.NEW) {
+      moveTo(TlsState.HANDSHAKING);
+      // A fresh engine says NOT_HANDSHAKING; begin explicitly so both sides start the same way.
+      engine.beginHandshake();
+    }
+  }
+
+  private void handshakeDone() {
+    moveTo(TlsState.OPEN);
+    if (listener != null) {
+      listener.onHandshakeFinished(this);
+    }
+  }
+
+  /** Bookkeeping after an engine call: handshake completion and the no-progress guard. */
+  private void afterEngineCall(HandshakeStatus hs, boolean moved) throws SSLException {
+    if (moved) {
+      idleSteps = 0;
+    } else {
+      idle();
+    }
+    if (state == TlsState.HANDSHAKING && hs == HandshakeStatus.FINISHED) {
+      handshakeDone();
+    }
+  }
+
+  private void idle() throws SSLException {
+    if (++idleSteps > MAX_IDLE_STEPS) {
+      throw new SSLException(
+          "SSLEngine made no progress in "
+              + MAX_IDLE_STEPS
+              + " calls (handshake status "
+              + engine.getHandshakeStatus()
+              + ")");
+    }
+  }
+
+  private TlsNeed closedNoProgress() throws SSLException {
+    idle();
+    return null;
+  }
+
+  /** Derives the close states from the engine, the single source of truth for close_notify. */
+  private void syncCloseState() {
+    if (state != TlsState.OPEN
+        && state != TlsState.INBOUND_CLOSED
+        && state != TlsState.OUTBOUND_CLOSED) {
+      return;
+    }
+    boolean inDone = engine.isInboundDone();
+    boolean outDone = engine.isOutboundDone();
+    TlsState target =
+        inDone && outDone
+            ? TlsState.CLOSED
+            : inDone ? TlsState.INBOUND_CLOSED : outDone ? TlsState.OUTBOUND_CLOSED : TlsState.OPEN;
+    if (target != state) {
+      if (state.canMoveTo(target)) {
+        moveTo(target);
+      }
+    }
+  }
+
+  /** The one place the state changes. */
+  private void moveTo(TlsState next) {
+    TlsState from = state;
+    if (!from.canMoveTo(next)) {
+      throw new IllegalStateException("illegal transition " + from + " -> " + next);
+    }
+    state = next;
+    if (listener != null) {
+      listener.onStateChange(this, from, next);
+    }
+  }
+
+  private void checkNotFailed() throws IOException {
+    if (state == TlsState.FAILED) {
+      throw new SSLException("connection failed earlier: " + failure.getMessage(), failure);
+    }
+  }
+
+  /**
+   * Fails the connection: state FAILED, the engine's alert (if one is queued) sent best-effort,
+   * transport closed, buffers released. Returns the exception to throw.
+   */
+  private IOException fail(Exception e) {
+    if (e instanceof IllegalStateException && state != TlsState.FAILED && failure == null) {
+      throw (IllegalStateException) e; // misuse does not poison the connection
+    }
+    IOException io =
+        e instanceof IOException ? (IOException) e : new SSLException("SSLEngine failed: " + e, e);
+    if (state.isTerminal()) {
+      return io;
+    }
+    failure = io;
+    moveTo(TlsState.FAILED);
+    need = TlsNeed.NOTHING;
+    try {
+      // After an SSLException the engine usually has an alert queued (NEED_WRAP): send it so the
+      // peer learns why, without waiting for anything.
+      engine.closeOutbound();
+      for (int i = 0; i < 4 && !engine.isOutboundDone(); i++) {
+        ByteBuffer dst = netOut.beginFill(packetSize(), packetSize());
+        SSLEngineResult r;
+        try {
+          r = engine.wrap(NO_DATA, 0, 1, dst);
+        } finally {
+          netOut.endFill();
+        }
+        if (r.bytesProduced() == 0) {
+          break;
+        }
+      }
+      if (netOut.hasRemaining()) {
+        out.write(netOut.buffer()); // one attempt: never block or loop on a failed connection
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // Best effort only: the original failure is what the caller needs to see.
+    }
+    try {
+      engine.closeInbound();
+    } catch (SSLException ignored) {
+      // Expected: inbound closed without close_notify.
+    }
+    releaseAll();
+    closeTransport();
+    return io;
+  }
+
+  private void releaseAll() {
+    netIn.release();
+    appIn.release();
+    netOut.release();
+  }
+
+  private void closeTransport() {
+    try {
+      if (in instanceof Channel) {
+        ((Channel) in).close();
+      }
+      if (out != in && out instanceof Channel) {
+        ((Channel) out).close();
+      }
+    } catch (IOException ignored) {
+      // Closing is best effort; nothing more can be sent or received either way.
+    }
+  }
+
+  private int finish(int result, TlsNeed n) {
+    need = settle(n);
+    return result;
+  }
+
+  private long finish(long result, TlsNeed n) {
+    need = settle(n);
+    return result;
+  }
+
+  private TlsNeed finish(TlsNeed n) {
+    need = settle(n);
+    return need;
+  }
+
+  /** A call that finished but left ciphertext unflushed still waits for WRITE. */
+  private TlsNeed settle(TlsNeed n) {
+    if (n == TlsNeed.NOTHING && netOut.hasRemaining()) {
+      try {
+        if (!flushNetOut()) {
+          return TlsNeed.WRITE;
+        }
+      } catch (IOException e) {
+        return TlsNeed.WRITE; // the next call reports the error
+      }
+    }
+    netIn.releaseIfEmpty();
+    appIn.releaseIfEmpty();
+    netOut.releaseIfEmpty();
+    return n;
+  }
+
+  // ---------------------------------------------------------------- sizes and records
+
+  private int packetSize() {
+    SSLSession s = engine.getHandshakeSession();
+    int size = engine.getSession().getPacketBufferSize();
+    return s != null ? Math.max(size, s.getPacketBufferSize()) : size;
+  }
+
+  private int appSize() {
+    SSLSession s = engine.getHandshakeSession();
+    int size = engine.getSession().getApplicationBufferSize();
+    return s != null ? Math.max(size, s.getApplicationBufferSize()) : size;
+  }
+
+  private int maxRecordPlaintext() {
+    return Math.max(appSize(), 16384 + 2048);
+  }
+
+  /** The next record's fragment length from its 5-byte header, or MAX_VALUE if not all here. */
+  private int nextRecordLength() {
+    ByteBuffer b = netIn.buffer();
+    if (b == null || b.remaining() < HEADER) {
+      return Integer.MAX_VALUE;
+    }
+    int p = b.position();
+    return ((b.get(p + 3) & 0xff) << 8) | (b.get(p + 4) & 0xff);
+  }
+
+  private boolean completeRecordBuffered() {
+    ByteBuffer b = netIn.buffer();
+    if (b == null || b.remaining() < HEADER) {
+      return false;
+    }
+    return b.remaining() >= HEADER + nextRecordLength();
+  }
+
+  void bufferEvent(BufferRole role, BufferEvent event, int capacity) {
+    if (listener != null) {
+      listener.onBuffer(this, role, event, capacity);
+    }
+  }
+
+  private static boolean hasRoom(ByteBuffer[] bufs, int offset, int length) {
+    return hasRemaining(bufs, offset, length);
+  }
+
+  private static boolean hasRemaining(ByteBuffer[] bufs, int offset, int length) {
+    for (int i = offset; i < offset + length; i++) {
+      if (bufs[i].hasRemaining()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static long remaining(ByteBuffer[] bufs, int offset, int length) {
+    long n = 0;
+    for (int i = offset; i < offset + length; i++) {
+      n += bufs[i].remaining();
+    }
+    return n;
+  }
+
+  @Override
+  public String toString() {
+    return "TlsConnection["
+        + (client ? "client " : "server ")
+        + state
+        + " need="
+        + need
+        + " "
+        + netIn
+        + " "
+        + appIn
+        + " "
+        + netOut
+        + "]";
+  }
+}
