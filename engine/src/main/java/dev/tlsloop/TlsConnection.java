@@ -687,7 +687,14 @@ public final class TlsConnection implements Closeable {
       }
     }
     syncCloseState();
-    return TlsNeed.NOTHING;
+    try {
+      return flushNetOut() ? TlsNeed.NOTHING : TlsNeed.WRITE;
+    } catch (IOException peerGone) {
+      // The reply is a courtesy: a peer that sent close_notify may close its socket at once, and
+      // the stream it sent still ended cleanly. Drop the reply instead of failing the read.
+      netOut.release();
+      return TlsNeed.NOTHING;
+    }
   }
 
   /** Wraps close_notify (and anything queued before it) until the engine's outbound is done. */
