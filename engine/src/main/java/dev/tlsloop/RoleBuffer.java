@@ -92,13 +92,14 @@ final class RoleBuffer {
   /** Replaces the buffer with one of {@code capacity} bytes, keeping the pending bytes. */
   void grow(int capacity) {
     ByteBuffer bigger = allocator.allocate(capacity);
-    if (buf != null) {
+    boolean fresh = buf == null;
+    if (!fresh) {
       bigger.put(buf);
       allocator.release(buf);
     }
     bigger.flip();
     buf = bigger;
-    owner.bufferEvent(role, BufferEvent.GROW, capacity);
+    owner.bufferEvent(role, fresh ? BufferEvent.ALLOCATE : BufferEvent.GROW, capacity);
   }
 
   /** Gives the buffer back to the allocator if it is empty and idle release is on. */

@@ -28,10 +28,17 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
   private final TlsConnection conn;
   private final ByteChannel transport;
 
-  /** Null when the transport is not selectable: its blocking calls do the waiting. */
-  private final Selector readSelector;
+  /**
+   * The reader's and the writer's own selectors (null when the transport is not selectable: its
+   * blocking calls do the waiting). Each thread waits only on its own, with the interest it needs
+   * (a reader may wait to write a KeyUpdate reply, a writer to read the peer's KeyUpdate answer),
+   * so neither ever queues behind the other's select.
+   */
+  private final Selector readerSelector;
 
-  private final Selector writeSelector;
+  private final Selector writerSelector;
+  private final SelectionKey readerKey;
+  private final SelectionKey writerKey;
 
   private final ReentrantLock readLock = new ReentrantLock();
   private final ReentrantLock writeLock = new ReentrantLock();
@@ -40,6 +47,12 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
   private final ReentrantLock engineLock = new ReentrantLock();
 
   private final Condition taskFinished = engineLock.newCondition();
+
+  /** Signalled after every engine call that moved something: the other side may go on. */
+  private final Condition progress = engineLock.newCondition();
+
+  /** Whether netOut held ciphertext after the last engine call. */
+  private volatile boolean outputPending;
 
   private volatile TlsNeed readerWaits = TlsNeed.NOTHING;
   private volatile TlsNeed writerWaits = TlsNeed.NOTHING;
@@ -60,16 +73,18 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
       try {
         SelectableChannel sc = (SelectableChannel) transport;
         sc.configureBlocking(false);
-        readSelector = Selector.open();
-        writeSelector = Selector.open();
-        sc.register(readSelector, SelectionKey.OP_READ);
-        sc.register(writeSelector, SelectionKey.OP_WRITE);
+        readerSelector = Selector.open();
+        writerSelector = Selector.open();
+        readerKey = sc.register(readerSelector, SelectionKey.OP_READ);
+        writerKey = sc.register(writerSelector, SelectionKey.OP_WRITE);
       } catch (IOException e) {
         throw new IllegalStateException("cannot prepare selectors for " + transport, e);
       }
     } else {
-      readSelector = null;
-      writeSelector = null;
+      readerSelector = null;
+      writerSelector = null;
+      readerKey = null;
+      writerKey = null;
     }
   }
 
@@ -221,9 +236,9 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
         conn.close();
       } finally {
         engineLock.unlock();
-        if (readSelector != null) {
-          readSelector.close();
-          writeSelector.close();
+        if (readerSelector != null) {
+          readerSelector.close();
+          writerSelector.close();
         }
       }
     }
@@ -264,19 +279,26 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
           break;
       }
       need = conn.need();
+      outputPending = conn.hasPendingOutput();
       progressed |= before != conn.state() || conn.hasBuffered();
+      if (progressed) {
+        progress.signalAll();
+      }
     } finally {
       engineLock.unlock();
     }
-    if (progressed
-        && readSelector != null
-        && (readerWaits != TlsNeed.NOTHING || writerWaits != TlsNeed.NOTHING)) {
-      // The other side may wait for something this call just produced (plaintext unwrapped by
-      // the writer during a renegotiation, a handshake finished by the reader): let it look.
-      readSelector.wakeup();
-      writeSelector.wakeup();
+    if (progressed && readerSelector != null) {
+      // The other side may wait for something this call just did (plaintext it must take, a
+      // handshake or KeyUpdate answer it waited for): let it look again.
+      if (writer(op) ? readerWaits != TlsNeed.NOTHING : writerWaits != TlsNeed.NOTHING) {
+        (writer(op) ? readerSelector : writerSelector).wakeup();
+      }
     }
     return need;
+  }
+
+  private static boolean writer(Op op) {
+    return op != Op.READ;
   }
 
   private long deadline() {
@@ -307,10 +329,22 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
       awaitTask(deadline);
       return;
     }
-    if (readSelector == null) {
+    if (readerSelector == null) {
       return; // the blocking transport waits inside the next call
     }
-    Selector selector = need == TlsNeed.WRITE ? writeSelector : readSelector;
+    if (writer && need == TlsNeed.READ && conn.hasBuffered()) {
+      // The engine needs the peer's next record (a KeyUpdate answer, a renegotiation flight)
+      // but plaintext nobody has read yet is in front of it: only the reader can free it.
+      awaitProgress(deadline);
+      return;
+    }
+    Selector selector = writer ? writerSelector : readerSelector;
+    SelectionKey key = writer ? writerKey : readerKey;
+    int ops = need == TlsNeed.WRITE ? SelectionKey.OP_WRITE : SelectionKey.OP_READ;
+    if (outputPending) {
+      ops |= SelectionKey.OP_WRITE; // a control record waits to go out while we wait for input
+    }
+    key.interestOps(ops);
     if (writer) {
       writerWaits = need;
     } else {
@@ -326,6 +360,22 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
       } else {
         readerWaits = TlsNeed.NOTHING;
       }
+    }
+  }
+
+  private void awaitProgress(long deadline) throws IOException {
+    engineLock.lock();
+    try {
+      if (conn.hasBuffered()) {
+        long left =
+            deadline == 0 ? TimeUnit.MILLISECONDS.toNanos(100) : deadline - System.nanoTime();
+        progress.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while waiting for the reader", e);
+    } finally {
+      engineLock.unlock();
     }
   }
 

@@ -168,6 +168,15 @@ public final class TlsConnection implements Closeable {
     return appIn.hasRemaining() || (!engine.isInboundDone() && completeRecordBuffered());
   }
 
+  /**
+   * Whether ciphertext is waiting in netOut for the transport to accept it. A non-blocking loop
+   * watches for writability while this is true, whatever {@link #need()} says: a read may leave a
+   * control record (KeyUpdate reply) queued while it waits for input.
+   */
+  public boolean hasPendingOutput() {
+    return netOut.hasRemaining();
+  }
+
   /** Bytes currently held in each buffer, for tests and monitoring: netIn, appIn, netOut. */
   public int[] bufferedBytes() {
     return new int[] {netIn.remaining(), appIn.remaining(), netOut.remaining()};
@@ -387,18 +396,24 @@ public final class TlsConnection implements Closeable {
       case NEED_TASK:
         return runTasks();
       case NEED_WRAP:
-        return wrap(
-            NO_DATA, 0, 1, state == TlsState.HANDSHAKING ? WHY_HANDSHAKE_WRAP : WHY_CONTROL_WRAP);
-      case NEED_UNWRAP:
-      case NEED_UNWRAP_AGAIN:
-        if (wrapApp && state != TlsState.HANDSHAKING) {
-          // TLS 1.2 renegotiation: the engine still encrypts application data while it waits for
-          // the peer's flight, so keep writing; unwrap only when it refuses (consumed 0).
-          TlsNeed n = wrap(bufs, offset, length, WHY_APP_WRAP);
-          if (n != null || lastWrapMoved) {
+        if (state == TlsState.HANDSHAKING) {
+          return wrap(NO_DATA, 0, 1, WHY_HANDSHAKE_WRAP);
+        }
+        {
+          TlsNeed n = wrap(NO_DATA, 0, 1, WHY_CONTROL_WRAP);
+          if (n != TlsNeed.WRITE || wrapApp) {
             return n;
           }
+          // A KeyUpdate reply waits for room in netOut, and netOut waits for the peer to read.
+          // The peer may itself be blocked writing to us: keep reading, or both sides deadlock
+          // with full socket buffers. (The engine unwraps fine with a reply pending.)
+          return unwrap(bufs, offset, length, WHY_APP_UNWRAP);
         }
+      case NEED_UNWRAP:
+      case NEED_UNWRAP_AGAIN:
+        // During the handshake, and during a TLS 1.2 renegotiation, application writes wait:
+        // the peer's flight comes first. Interleaving application records with a renegotiation
+        // is legal in RFC 5246 but peers such as OpenSSL answer it with unexpected_message.
         return unwrap(wrapApp ? null : bufs, offset, length, WHY_HANDSHAKE_UNWRAP);
       case NOT_HANDSHAKING:
       case FINISHED:
@@ -546,9 +561,9 @@ public final class TlsConnection implements Closeable {
 
   /** Reads ciphertext into netIn. Flushes netOut first: the peer may be waiting for it. */
   private TlsNeed fillNetIn() throws IOException {
-    if (netOut.hasRemaining() && !flushNetOut()) {
-      return TlsNeed.WRITE;
-    }
+    // Best effort: reading must not wait for our own output to drain once the handshake is done,
+    // since the peer may only read after it could write (two full socket buffers = deadlock).
+    boolean flushed = !netOut.hasRemaining() || flushNetOut();
     if (transportEof) {
       return endOfTransport();
     }
@@ -577,7 +592,9 @@ public final class TlsConnection implements Closeable {
     }
     netIn.releaseIfEmpty();
     if (n == 0) {
-      return TlsNeed.READ;
+      // Mid-handshake the peer sends nothing before it has our flight: wait for WRITE first.
+      // Later, READ, with hasPendingOutput() telling loops to watch for WRITE as well.
+      return !flushed && state == TlsState.HANDSHAKING ? TlsNeed.WRITE : TlsNeed.READ;
     }
     assert start >= 0;
     transportEof = true;

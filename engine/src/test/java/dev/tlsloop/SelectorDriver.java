@@ -147,7 +147,7 @@ final class SelectorDriver {
       again = e.conn.hasBuffered();
     }
     int ops = e.eof ? 0 : SelectionKey.OP_READ;
-    if (e.writeNeed == TlsNeed.WRITE || e.readNeed == TlsNeed.WRITE) {
+    if (e.writeNeed == TlsNeed.WRITE || e.readNeed == TlsNeed.WRITE || e.conn.hasPendingOutput()) {
       ops |= SelectionKey.OP_WRITE;
     }
     if (!e.done()) {
