@@ -91,7 +91,17 @@ public final class TlsConnection implements Closeable {
 
   TlsConnection(
       TlsConfig config, ReadableByteChannel in, WritableByteChannel out, ByteBuffer preRead) {
-    this.engine = config.createEngine();
+    this(config, config.createEngine(), in, out, preRead);
+  }
+
+  /** With a given engine: tests use it to drive misbehaving engines through the loop. */
+  TlsConnection(
+      TlsConfig config,
+      SSLEngine engine,
+      ReadableByteChannel in,
+      WritableByteChannel out,
+      ByteBuffer preRead) {
+    this.engine = engine;
     this.in = Objects.requireNonNull(in, "transport");
     this.out = Objects.requireNonNull(out, "transport");
     this.client = config.isClient();

@@ -147,7 +147,13 @@ final class SelectorDriver {
       again = e.conn.hasBuffered();
     }
     int ops = e.eof ? 0 : SelectionKey.OP_READ;
-    if (e.writeNeed == TlsNeed.WRITE || e.readNeed == TlsNeed.WRITE || e.conn.hasPendingOutput()) {
+    // More to send and the last write did not wait for input: writability is the next event.
+    boolean moreToSend =
+        (e.sent < e.send.length() || e.out.hasRemaining()) && e.writeNeed == TlsNeed.NOTHING;
+    if (moreToSend
+        || e.writeNeed == TlsNeed.WRITE
+        || e.readNeed == TlsNeed.WRITE
+        || e.conn.hasPendingOutput()) {
       ops |= SelectionKey.OP_WRITE;
     }
     if (!e.done()) {
