@@ -473,7 +473,12 @@ public final class TlsConnection implements Closeable {
       case BUFFER_OVERFLOW:
         // The session's packet size grew (large records allowed) or netOut is still busy.
         if (!netOut.hasRemaining()) {
-          netOut.grow(Math.max(packetSize(), netOut.capacity() + 1));
+          // Empty and still too small: only a larger session packet size explains it.
+          if (netOut.capacity() >= packetSize()) {
+            throw new SSLException(
+                "wrap overflows an empty " + netOut.capacity() + "-byte buffer (packet size)");
+          }
+          netOut.grow(packetSize());
         } else if (!flushNetOut()) {
           return TlsNeed.WRITE;
         }
@@ -551,10 +556,13 @@ public final class TlsConnection implements Closeable {
       case BUFFER_OVERFLOW:
         // appIn is smaller than the session's application size (it grew after the handshake
         // or the peer sends large fragments): grow it and retry.
-        if (appIn.capacity() >= appSize() && appIn.capacity() >= 2 * maxRecordPlaintext()) {
-          throw new SSLException("unwrap overflows a " + appIn.capacity() + "-byte buffer");
+        // appIn is empty here (unwrap waits for the caller to take plaintext first), so the
+        // cap is the session's application size: more than that is the engine contradicting it.
+        if (appIn.capacity() >= appSize()) {
+          throw new SSLException(
+              "unwrap overflows an empty " + appIn.capacity() + "-byte buffer (application size)");
         }
-        appIn.grow(Math.max(appSize(), appIn.capacity() * 2));
+        appIn.grow(appSize());
         return null;
       case CLOSED:
         // The peer's close_notify (or the engine closed inbound).
@@ -950,10 +958,6 @@ public final class TlsConnection implements Closeable {
     SSLSession s = engine.getHandshakeSession();
     int size = engine.getSession().getApplicationBufferSize();
     return s != null ? Math.max(size, s.getApplicationBufferSize()) : size;
-  }
-
-  private int maxRecordPlaintext() {
-    return Math.max(appSize(), 16384 + 2048);
   }
 
   /** The next record's fragment length from its 5-byte header, or MAX_VALUE if not all here. */
