@@ -10,6 +10,12 @@ final class HandshakeFacts {
   /** The ClientHello's legacy_session_id, or null before one was seen. */
   byte[] clientSessionId;
 
+  /** Whether the ClientHello offered TLS 1.3 (in supported_versions). */
+  boolean offeredTls13;
+
+  /** Whether the ClientHello offered ALPN protocols. */
+  boolean offeredAlpn;
+
   /** The version the ServerHello chose (supported_versions if present), or 0 before. */
   int version;
 

@@ -133,11 +133,14 @@ final class HandshakeMessages {
             break;
           case 16:
             alpn = alpn(e);
+            facts.offeredAlpn = true;
             break;
           case 43:
             versions = new ArrayList<>();
             for (int n = u8(e) / 2; n > 0; n--) {
-              versions.add(TraceNames.shortVersion(u16(e)));
+              int v = u16(e);
+              facts.offeredTls13 |= v == 0x0304;
+              versions.add(TraceNames.shortVersion(v));
             }
             break;
           case 51:
@@ -253,7 +256,15 @@ final class HandshakeMessages {
         details.add("legacy_session_id echoed (middlebox compatibility, RFC 8446 D.4)");
       }
       if (!hrr) {
-        details.add("everything after this ServerHello is encrypted (RFC 8446 section 2)");
+        // RFC 8446 section 2: the rest of the server's flight is protected; with a PSK accepted
+        // there is no Certificate nor CertificateVerify.
+        details.add(
+            "encrypted from here (RFC 8446 section 2): EncryptedExtensions, "
+                + (pskAccepted ? "" : "[CertificateRequest], Certificate, CertificateVerify, ")
+                + "Finished");
+        if (facts.offeredAlpn && alpn == null) {
+          details.add("the ALPN answer is inside EncryptedExtensions (RFC 8446 4.3.1)");
+        }
       }
     } else {
       byte[] offered = facts.clientSessionId;

@@ -193,7 +193,11 @@ public final class RecordDecoder {
     if (!encrypted) {
       changeCipherSpecSeen = true;
       expectFinished = true;
-      details.add("this side encrypts from now on (RFC 5246 7.1)");
+      details.add(
+          facts.version == 0 && facts.offeredTls13
+              ? "TLS 1.2: this side encrypts from now on (RFC 5246 7.1);"
+                  + " TLS 1.3: middlebox compatibility only (RFC 8446 D.4)"
+              : "this side encrypts from now on (RFC 5246 7.1)");
     }
   }
 

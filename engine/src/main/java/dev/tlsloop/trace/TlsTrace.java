@@ -265,21 +265,47 @@ public final class TlsTrace implements TlsListener {
     // Facts follow on the same line while they fit, then on continuation lines.
     List<String> lines = new ArrayList<>();
     StringBuilder current = head;
+    int room = WIDTH - INDENT.length();
     for (String d : details) {
-      if (current.length() > 0 && current.length() + 2 + d.length() > WIDTH - INDENT.length()) {
+      if (current.length() > 0 && current.length() + 2 + d.length() > room) {
         lines.add(current.toString());
         current = new StringBuilder();
+      }
+      if (d.length() > room) {
+        // Too long for any line (a list): on lines of its own, cut after commas.
+        List<String> pieces = pieces(d, room);
+        lines.addAll(pieces.subList(0, pieces.size() - 1));
+        lines.add(pieces.get(pieces.size() - 1));
+        continue;
       }
       if (current.length() > 0) {
         current.append("  ");
       }
       current.append(d);
     }
-    lines.add(current.toString());
+    if (current.length() > 0 || lines.isEmpty()) {
+      lines.add(current.toString());
+    }
     line(tag, lines.get(0));
     for (String more : lines.subList(1, lines.size())) {
       sink.accept(INDENT + more);
     }
+  }
+
+  /** {@code text} cut after ", " into pieces of at most {@code room} characters where possible. */
+  private static List<String> pieces(String text, int room) {
+    List<String> out = new ArrayList<>();
+    String rest = text;
+    while (rest.length() > room) {
+      int cut = rest.lastIndexOf(", ", room - 1);
+      if (cut <= 0) {
+        break;
+      }
+      out.add(rest.substring(0, cut + 1));
+      rest = "  " + rest.substring(cut + 2);
+    }
+    out.add(rest);
+    return out;
   }
 
   /** Emits one line: elapsed time, a tag column, the text. */

@@ -169,7 +169,7 @@ class TraceTest {
   void linesStartWithTheElapsedMillisecondsInOneColumn() throws Exception {
     TracedPair p = run(pki.clientContext(), "TLSv1.3");
     for (String line : p.clientLines) {
-      assertTrue(line.matches("( {4,}\\d+\\.\\d ms  .*| {20}\\S.*)"), line);
+      assertTrue(line.matches("( {4,}\\d+\\.\\d ms  .*| {20,}\\S.*)"), line);
     }
   }
 
