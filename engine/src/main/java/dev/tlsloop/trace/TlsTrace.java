@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
@@ -31,8 +30,10 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * consumed it (a note line after that unwrap).
  *
  * <pre>
- *     12.3 ms  &gt;&gt; #1   handshake           TLS 1.0 (0x0301)    517 B  ClientHello  SNI=localhost ...
- *     13.0 ms  engine  unwrap  OK       NEED_TASK        consumed   127  produced     0  why: ...
+ *  152.0 ms  &gt;&gt; #1   handshake          TLS 1.2 (0x0303)    471 B  ClientHello  SNI=localhost ...
+ *  233.6 ms  &lt;&lt; #1   handshake          TLS 1.2 (0x0303)    122 B  ServerHello  suite=...
+ *  238.8 ms  engine  unwrap  OK               NEED_TASK       consumed   127  produced     0  why: ...
+ *  252.5 ms          ^ &lt;&lt; #3 carried handshake message(s): engine handshake status says NEED_TASK
  * </pre>
  *
  * Thread-safe: a task's completion may be reported from the executor's thread.
@@ -109,7 +110,9 @@ public final class TlsTrace implements TlsListener {
       if (p.bytes == 0) {
         unconsumed.poll();
         if (p.record.encrypted()) {
-          carried = carried == null ? carried(false, result) : carried;
+          if (carried == null) {
+            carried = carried(false, result);
+          }
           line("", "^ << " + p.what + " carried " + carried);
         }
       }
@@ -241,71 +244,13 @@ public final class TlsTrace implements TlsListener {
     }
   }
 
-  /** One record: direction and index, type, legacy version, length, messages, facts. */
+  /** One record: tag, then its layout by {@link RecordLines}, continuation lines indented. */
   private void recordLine(String tag, TlsRecord r, String producedBy) {
-    StringBuilder head = new StringBuilder();
-    if (r.isTls()) {
-      head.append(
-          String.format(
-              Locale.ROOT,
-              "%-18s %-17s %5d B",
-              r.contentTypeName(),
-              r.legacyVersionName(),
-              r.length()));
-    } else {
-      head.append(String.format(Locale.ROOT, "%-18s %5d B", r.contentTypeName(), r.length()));
-    }
-    if (!r.handshakeMessages().isEmpty()) {
-      head.append("  ").append(String.join(", ", r.handshakeMessages()));
-    }
-    List<String> details = new ArrayList<>(r.details());
-    if (producedBy != null) {
-      details.add("carries " + producedBy);
-    }
-    // Facts follow on the same line while they fit, then on continuation lines.
-    List<String> lines = new ArrayList<>();
-    StringBuilder current = head;
-    int room = WIDTH - INDENT.length();
-    for (String d : details) {
-      if (current.length() > 0 && current.length() + 2 + d.length() > room) {
-        lines.add(current.toString());
-        current = new StringBuilder();
-      }
-      if (d.length() > room) {
-        // Too long for any line (a list): on lines of its own, cut after commas.
-        List<String> pieces = pieces(d, room);
-        lines.addAll(pieces.subList(0, pieces.size() - 1));
-        lines.add(pieces.get(pieces.size() - 1));
-        continue;
-      }
-      if (current.length() > 0) {
-        current.append("  ");
-      }
-      current.append(d);
-    }
-    if (current.length() > 0 || lines.isEmpty()) {
-      lines.add(current.toString());
-    }
+    List<String> lines = RecordLines.format(r, producedBy, WIDTH - INDENT.length());
     line(tag, lines.get(0));
     for (String more : lines.subList(1, lines.size())) {
       sink.accept(INDENT + more);
     }
-  }
-
-  /** {@code text} cut after ", " into pieces of at most {@code room} characters where possible. */
-  private static List<String> pieces(String text, int room) {
-    List<String> out = new ArrayList<>();
-    String rest = text;
-    while (rest.length() > room) {
-      int cut = rest.lastIndexOf(", ", room - 1);
-      if (cut <= 0) {
-        break;
-      }
-      out.add(rest.substring(0, cut + 1));
-      rest = "  " + rest.substring(cut + 2);
-    }
-    out.add(rest);
-    return out;
   }
 
   /** Emits one line: elapsed time, a tag column, the text. */

@@ -16,6 +16,7 @@
  *       (any chunking), tracks when that direction becomes encrypted, reassembles plaintext
  *       handshake messages.
  *   <li>{@link dev.tlsloop.trace.TlsRecord}: one decoded record, immutable.
+ *   <li>{@code RecordLines}: lays out one record as trace lines.
  *   <li>{@code HandshakeMessages}: decodes the body of a plaintext handshake message.
  *   <li>{@code HandshakeFacts}: what the hellos said, shared by a trace's two decoders.
  *   <li>{@code TraceNames}: the IANA name tables.

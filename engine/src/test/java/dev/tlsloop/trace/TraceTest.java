@@ -8,10 +8,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tlsloop.TlsChannel;
 import dev.tlsloop.TlsConfig;
 import dev.tlsloop.testkit.TestPki;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -171,6 +183,77 @@ class TraceTest {
     for (String line : p.clientLines) {
       assertTrue(line.matches("( {4,}\\d+\\.\\d ms  .*| {20,}\\S.*)"), line);
     }
+  }
+
+  @Test
+  void tasksOnAnExecutorAreTracedFromItsThread() throws Exception {
+    ExecutorService executor = Executors.newSingleThreadExecutor();
+    try {
+      TracedPair p =
+          new TracedPair(
+              TlsConfig.client("localhost", 443)
+                  .sslContext(pki.clientContext())
+                  .taskExecutor(executor)
+                  .build(),
+              TlsConfig.server(serverContext).taskExecutor(executor).build());
+      p.handshake().exchange();
+      assertLine(p.clientLines, "task    delegated task ran");
+      assertLine(p.clientLines, " ms on the executor");
+      assertEquals(List.of("ClientHello"), messages(p.clientLines, ">>"));
+    } finally {
+      executor.shutdownNow();
+    }
+  }
+
+  @Test
+  void worksAsTheConfigListenerOfABlockingChannelOverLoopbackSockets() throws Exception {
+    List<String> clientLines = Collections.synchronizedList(new ArrayList<>());
+    List<String> serverLines = Collections.synchronizedList(new ArrayList<>());
+    TlsTrace clientTrace = new TlsTrace("client", clientLines::add);
+    TlsTrace serverTrace = new TlsTrace("server", serverLines::add);
+    ExecutorService serverThread = Executors.newSingleThreadExecutor();
+    try (ServerSocketChannel listener =
+            ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
+        SocketChannel clientSocket = SocketChannel.open(listener.getLocalAddress());
+        SocketChannel serverSocket = listener.accept()) {
+      TlsChannel server =
+          TlsConfig.server(serverContext).listener(serverTrace).build().newChannel(serverSocket);
+      TlsChannel client =
+          TlsConfig.client("localhost", 443)
+              .sslContext(pki.clientContext())
+              .listener(clientTrace)
+              .build()
+              .newChannel(clientSocket);
+      client.setTimeout(Duration.ofSeconds(20));
+      server.setTimeout(Duration.ofSeconds(20));
+      Future<?> echo =
+          serverThread.submit(
+              () -> {
+                ByteBuffer b = ByteBuffer.allocate(100);
+                while (b.position() < 4) {
+                  server.read(b);
+                }
+                b.flip();
+                server.write(b);
+                return null;
+              });
+      client.write(ByteBuffer.wrap("ping".getBytes(StandardCharsets.US_ASCII)));
+      ByteBuffer back = ByteBuffer.allocate(4);
+      while (back.hasRemaining()) {
+        client.read(back);
+      }
+      echo.get(20, TimeUnit.SECONDS);
+      clientTrace.summary(client.connection());
+      client.close();
+      server.close();
+    } finally {
+      serverThread.shutdownNow();
+    }
+    assertEquals(List.of("ClientHello"), messages(clientLines, ">>"), join(clientLines));
+    assertEquals(List.of("ServerHello"), messages(clientLines, "<<"));
+    assertEquals(List.of("ClientHello"), messages(serverLines, "<<"), join(serverLines));
+    assertLine(clientLines, "summary protocol      TLSv1.3");
+    assertLine(clientLines, "carries application data (4 B of plaintext)");
   }
 
   private static void assertStatesAndSummary(TracedPair p, String protocol) {
