@@ -48,6 +48,11 @@ public final class RecordDecoder {
   /** Plaintext handshake bytes not yet forming a whole message. */
   private byte[] handshake = new byte[0];
 
+  /** Whether this direction sent a ServerHello and, since, a ServerHelloDone. */
+  private boolean sentServerHello;
+
+  private boolean sentServerHelloDone;
+
   private boolean changeCipherSpecSeen;
   private boolean expectFinished;
   private boolean handshakeGivenUp;
@@ -191,6 +196,12 @@ public final class RecordDecoder {
       return;
     }
     if (!encrypted) {
+      if (sentServerHello && !sentServerHelloDone) {
+        // RFC 5246 section 7.3: a full handshake always ends the server's hello flight with
+        // ServerHelloDone (7.4.5); a server changing ciphers without one is resuming.
+        facts.resumed = true;
+        details.add("no ServerHelloDone before it: abbreviated handshake, resumed (RFC 5246 7.3)");
+      }
       changeCipherSpecSeen = true;
       expectFinished = true;
       details.add(
@@ -255,6 +266,8 @@ public final class RecordDecoder {
       }
       byte[] body = Arrays.copyOfRange(handshake, p + 4, p + 4 + msgLength);
       messages.add(HandshakeMessages.describe(msgType, body, facts, details));
+      sentServerHello |= msgType == 2;
+      sentServerHelloDone |= msgType == 14;
       p += 4 + msgLength;
     }
     handshake = Arrays.copyOfRange(handshake, p, handshake.length);
