@@ -85,7 +85,7 @@ public final class RecordDecoder {
       if (headerFill < HEADER) {
         header[headerFill++] = buf.get(i++);
         if (headerFill == HEADER) {
-          done = startRecord(buf, i, end);
+          done = guarded(true, buf, i, end);
         }
       } else {
         int n = Math.min(end - i, this.length - fragmentFill);
@@ -95,12 +95,32 @@ public final class RecordDecoder {
         fragmentFill += n;
         i += n;
         if (fragmentFill == this.length) {
-          done = endRecord();
+          done = guarded(false, buf, i, end);
         }
       }
       if (done != null) {
         out.accept(done);
       }
+    }
+  }
+
+  /**
+   * Starts or ends the current record. A bug here must not break the connection being traced: any
+   * exception ends decoding of this direction with a "not TLS" record saying so.
+   */
+  private TlsRecord guarded(boolean start, ByteBuffer buf, int next, int end) {
+    try {
+      return start ? startRecord(buf, next, end) : endRecord();
+    } catch (RuntimeException e) {
+      notTls = true;
+      return new TlsRecord(
+          direction,
+          TlsRecord.NOT_TLS,
+          version,
+          0,
+          false,
+          List.of(),
+          List.of("not TLS: the trace's decoder failed (" + e + "); decoding stopped"));
     }
   }
 
