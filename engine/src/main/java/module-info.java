@@ -5,4 +5,5 @@
  */
 module dev.tlsloop {
   exports dev.tlsloop;
+  exports dev.tlsloop.trace;
 }
