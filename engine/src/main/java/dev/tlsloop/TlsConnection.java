@@ -56,6 +56,7 @@ public final class TlsConnection implements Closeable {
   static final String WHY_APP_WRAP = "caller's write: encrypt application data";
   static final String WHY_APP_UNWRAP = "caller's read: decrypt buffered record";
   static final String WHY_CLOSE_WRAP = "closing: wrap close_notify";
+  static final String WHY_ALERT_WRAP = "failing: wrap the alert that tells the peer why";
 
   private static final ByteBuffer[] NO_DATA = {ByteBuffer.allocate(0)};
   private static final int HEADER = 5;
@@ -115,8 +116,13 @@ public final class TlsConnection implements Closeable {
     if (preRead != null && preRead.hasRemaining()) {
       int n = preRead.remaining();
       ByteBuffer b = netIn.beginFill(n, Math.max(n, packetSize()));
-      b.put(preRead);
+      int start = b.position();
+      b.put(preRead); // a copy: the engine decrypts in place, and the caller's may be read-only
       netIn.endFill();
+      if (listener != null) {
+        // Traces see these bytes as the first read: they are the start of the peer's stream.
+        listener.onTransportRead(this, netIn.buffer(), start, n);
+      }
     }
   }
 
@@ -875,12 +881,20 @@ public final class TlsConnection implements Closeable {
         } finally {
           netOut.endFill();
         }
+        if (listener != null) {
+          listener.onWrap(this, WHY_ALERT_WRAP, r);
+        }
         if (r.bytesProduced() == 0) {
           break;
         }
       }
       if (netOut.hasRemaining()) {
-        out.write(netOut.buffer()); // one attempt: never block or loop on a failed connection
+        ByteBuffer b = netOut.buffer();
+        int start = b.position();
+        int n = out.write(b); // one attempt: never block or loop on a failed connection
+        if (n > 0 && listener != null) {
+          listener.onTransportWrite(this, b, start, n);
+        }
       }
     } catch (IOException | RuntimeException ignored) {
       // Best effort only: the original failure is what the caller needs to see.

@@ -33,7 +33,10 @@ public interface TlsListener {
     RELEASE
   }
 
-  /** The connection moved from {@code from} to {@code to}. */
+  /**
+   * The connection moved from {@code from} to {@code to}. On a move to {@link TlsState#FAILED},
+   * {@link TlsConnection#failure()} already holds the cause.
+   */
   default void onStateChange(TlsConnection connection, TlsState from, TlsState to) {}
 
   /** The initial handshake finished. Fires exactly once per connection. */
@@ -48,6 +51,7 @@ public interface TlsListener {
   /**
    * Ciphertext just read from the transport: bytes {@code [offset, offset + length)} of {@code
    * buffer}, by absolute index. Valid only during the call (the engine decrypts in place later).
+   * Pre-read bytes a connection starts with are reported once, from its constructor.
    */
   default void onTransportRead(
       TlsConnection connection, ByteBuffer buffer, int offset, int length) {}

@@ -1,5 +1,6 @@
 package dev.tlsloop;
 
+import dev.tlsloop.testkit.MemoryPipe;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tlsloop.TlsListener.BufferEvent;
 import dev.tlsloop.TlsListener.BufferRole;
+import dev.tlsloop.testkit.MemoryPipe;
 import dev.tlsloop.testkit.TestPki;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -379,12 +380,25 @@ class EngineCasesTest {
     assertEquals(7, pipe.server.read(sniffed));
     sniffed.flip();
     assertEquals(22, sniffed.get(0), "a handshake record");
+    long[] seen = {0};
+    TlsListener counter =
+        new TlsListener() {
+          @Override
+          public void onTransportRead(TlsConnection conn, ByteBuffer b, int offset, int length) {
+            seen[0] += length;
+          }
+        };
     TlsConnection s =
-        server(protocol).build().newConnection(pipe.server, sniffed.asReadOnlyBuffer());
+        server(protocol)
+            .listener(counter)
+            .build()
+            .newConnection(pipe.server, sniffed.asReadOnlyBuffer());
     Duet d = new Duet(c, pipe.client, s, pipe.server);
     byte[] up = random(2000);
     exchange(d, up, up);
     assertArrayEquals(up, d.server.received.toByteArray());
+    // Listeners (traces) see the pre-read bytes as the start of the stream: nothing is missing.
+    assertEquals(pipe.toServer.moved, seen[0]);
   }
 
   // Buffers: idle connections with release enabled hold none; by default they keep theirs.

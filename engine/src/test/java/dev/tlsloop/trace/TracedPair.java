@@ -8,6 +8,7 @@ import dev.tlsloop.TlsConnection;
 import dev.tlsloop.TlsListener;
 import dev.tlsloop.TlsNeed;
 import dev.tlsloop.TlsState;
+import dev.tlsloop.testkit.MemoryPipe;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;

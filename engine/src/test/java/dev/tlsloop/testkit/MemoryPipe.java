@@ -1,4 +1,4 @@
-package dev.tlsloop;
+package dev.tlsloop.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -12,15 +12,15 @@ import java.nio.channels.ClosedChannelException;
  * or one byte at a time. Every byte that crosses is also recorded, for tests that look at the
  * records on the wire.
  */
-final class MemoryPipe {
+public final class MemoryPipe {
   /** One direction of the pipe. */
-  static final class Flow {
+  public static final class Flow {
     private final ByteBuffer buf; // read mode: pending bytes in [position, limit)
-    int chunk;
-    boolean eof;
-    long moved;
-    int corruptAt = -1;
-    final ByteArrayOutputStream wire = new ByteArrayOutputStream();
+    public int chunk;
+    public boolean eof;
+    public long moved;
+    public int corruptAt = -1;
+    public final ByteArrayOutputStream wire = new ByteArrayOutputStream();
 
     Flow(int capacity, int chunk) {
       this.buf = ByteBuffer.allocate(capacity);
@@ -28,18 +28,18 @@ final class MemoryPipe {
       this.chunk = chunk;
     }
 
-    int available() {
+    public int available() {
       return buf.remaining();
     }
   }
 
   /** One end: reads from {@code in}, writes to {@code out}. */
-  static final class End implements ByteChannel {
-    final Flow in;
-    final Flow out;
+  public static final class End implements ByteChannel {
+    public final Flow in;
+    public final Flow out;
     private boolean open = true;
-    int reads;
-    int writes;
+    public int reads;
+    public int writes;
 
     End(Flow in, Flow out) {
       this.in = in;
@@ -100,12 +100,12 @@ final class MemoryPipe {
     }
   }
 
-  final Flow toServer;
-  final Flow toClient;
-  final End client;
-  final End server;
+  public final Flow toServer;
+  public final Flow toClient;
+  public final End client;
+  public final End server;
 
-  MemoryPipe(int capacity, int chunk) {
+  public MemoryPipe(int capacity, int chunk) {
     toServer = new Flow(capacity, chunk);
     toClient = new Flow(capacity, chunk);
     client = new End(toClient, toServer);
@@ -113,7 +113,7 @@ final class MemoryPipe {
   }
 
   /** A roomy pipe that moves whole flights at once. */
-  MemoryPipe() {
+  public MemoryPipe() {
     this(1 << 20, Integer.MAX_VALUE);
   }
 }
