@@ -87,6 +87,8 @@ public final class TlsConnection implements Closeable {
   /** Reused for single-buffer calls so that read/write allocate nothing. */
   private final ByteBuffer[] single = new ByteBuffer[1];
 
+  private final ByteBuffer[] appInArray = new ByteBuffer[1];
+
   /** Plaintext the current read placed straight into the caller's buffers. */
   private long delivered;
 
@@ -531,7 +533,12 @@ public final class TlsConnection implements Closeable {
       int size = appSize();
       ByteBuffer a = appIn.beginFill(size, size);
       try {
-        r = engine.unwrap(src, a);
+        appInArray[0] = a; // the single-buffer unwrap would allocate this array on every call
+        try {
+          r = engine.unwrap(src, appInArray, 0, 1);
+        } finally {
+          appInArray[0] = null;
+        }
       } finally {
         appIn.endFill();
       }
