@@ -17,40 +17,9 @@ import java.util.List;
  */
 final class HandshakeMessages {
   /** SHA-256("HelloRetryRequest"): a ServerHello with this random is an HRR (RFC 8446 4.1.3). */
-  private static final byte[] HRR_RANDOM = {
-    (byte) 0xcf,
-    0x21,
-    (byte) 0xad,
-    0x74,
-    (byte) 0xe5,
-    (byte) 0x9a,
-    0x61,
-    0x11,
-    (byte) 0xbe,
-    0x1d,
-    (byte) 0x8c,
-    0x02,
-    0x1e,
-    0x65,
-    (byte) 0xb8,
-    (byte) 0x91,
-    (byte) 0xc2,
-    (byte) 0xa2,
-    0x11,
-    0x16,
-    0x7a,
-    (byte) 0xbb,
-    (byte) 0x8c,
-    0x5e,
-    0x07,
-    (byte) 0x9e,
-    0x09,
-    (byte) 0xe2,
-    (byte) 0xc8,
-    (byte) 0xa8,
-    0x33,
-    (byte) 0x9c
-  };
+  private static final byte[] HRR_RANDOM =
+      java.util.HexFormat.of()
+          .parseHex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c");
 
   /** "DOWNGRD": a TLS 1.3 server negotiating less ends its random with it (RFC 8446 4.1.3). */
   private static final byte[] DOWNGRADE = "DOWNGRD".getBytes(StandardCharsets.US_ASCII);
