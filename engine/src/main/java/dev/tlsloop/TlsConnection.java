@@ -263,8 +263,12 @@ public final class TlsConnection implements Closeable {
           // close_notify received: what was before it has been delivered, now end of stream.
           return finish(total > 0 ? total : -1, answerCloseNotify());
         }
-        if (total > 0 && !completeRecordBuffered()) {
+        if (total > 0 && (!completeRecordBuffered() || !applicationDataRecordNext())) {
           // Return what we have rather than block for more: read() never waits once it has data.
+          // Nor does it go on into a record that is not application data: in TLS 1.2 a
+          // close_notify right behind the data would be answered at once (RFC 5246 7.2.1),
+          // closing our side before the caller saw the data it may want to answer. The next
+          // read() takes it, as SSLSocket does. (TLS 1.3 hides the type, but closes half.)
           return finish(total, TlsNeed.NOTHING);
         }
         delivered = 0;
@@ -989,6 +993,12 @@ public final class TlsConnection implements Closeable {
     }
     int p = b.position();
     return ((b.get(p + 3) & 0xff) << 8) | (b.get(p + 4) & 0xff);
+  }
+
+  /** Whether the next buffered record's header says application_data (23). */
+  private boolean applicationDataRecordNext() {
+    ByteBuffer b = netIn.buffer();
+    return b != null && b.hasRemaining() && b.get(b.position()) == 23;
   }
 
   private boolean completeRecordBuffered() {

@@ -11,6 +11,7 @@ import dev.tlsloop.TlsListener.BufferRole;
 import dev.tlsloop.testkit.MemoryPipe;
 import dev.tlsloop.testkit.TestPki;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -345,6 +346,29 @@ class EngineCasesTest {
     assertTrue(stuck.wraps <= 20, "wraps before giving up: " + stuck.wraps);
     assertEquals(TlsState.FAILED, c.state());
     assertFalse(pipe.client.isOpen(), "transport closed");
+  }
+
+  // Item 15, TLS 1.2: data with close_notify right behind it, both in one transport read.
+  @Test
+  void tls12DataFollowedByCloseNotifyCanStillBeAnswered() throws Exception {
+    MemoryPipe pipe = new MemoryPipe();
+    Duet d = duet(pipe, client("TLSv1.2"), server("TLSv1.2"));
+    d.handshake();
+    d.client.conn.write(ByteBuffer.wrap("hello".getBytes(StandardCharsets.US_ASCII)));
+    assertEquals(TlsNeed.NOTHING, d.client.conn.shutdownOutput()); // both records in the pipe
+    ByteBuffer buf = ByteBuffer.allocate(64);
+    assertEquals(5, d.server.conn.read(buf));
+    // The close_notify waits for the next read: answering it now would close our side (TLS 1.2
+    // has no half-close) before the caller could reply to what it was just given.
+    assertEquals(TlsState.OPEN, d.server.conn.state());
+    buf.flip();
+    assertEquals(5, d.server.conn.write(buf));
+    assertEquals(-1, d.server.conn.read(ByteBuffer.allocate(64)));
+    assertEquals(TlsState.CLOSED, d.server.conn.state());
+    ByteBuffer echo = ByteBuffer.allocate(64);
+    assertEquals(5, d.client.conn.read(echo));
+    assertEquals("hello", new String(echo.array(), 0, 5, StandardCharsets.US_ASCII));
+    assertEquals(-1, d.client.conn.read(echo));
   }
 
   // Item 20: a flipped ciphertext bit fails the receiver, whose alert fails the sender.
