@@ -186,6 +186,7 @@ final class SelectorLoop implements Runnable, Closeable {
             // close_notify. TLS 1.3: we may still answer, then close. TLS 1.2: the engine already
             // replied and closed our side too (RFC 5246 7.2.1): what is queued can only be dropped.
             c.closing = true;
+            c.peerClosed = true;
             if (tls.engine().isOutboundDone()) {
               c.out.clear();
             }
@@ -211,7 +212,7 @@ final class SelectorLoop implements Runnable, Closeable {
 
   private void end(Conn c, Exception failure) {
     c.key.cancel();
-    if (failure != null) {
+    if (failure != null && !c.peerClosed) {
       err.println("connection from " + c.peer + " failed: " + Failure.describe(failure, c.peer));
     }
     if (c.trace != null) {
@@ -257,6 +258,9 @@ final class SelectorLoop implements Runnable, Closeable {
     final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
     SelectionKey key;
     boolean closing;
+
+    /** The peer's close_notify arrived: failing to send ours is then not worth a report. */
+    boolean peerClosed;
 
     Conn(TlsConnection tls, Handler handler, TlsTraceHook trace, String peer) {
       this.tls = tls;
