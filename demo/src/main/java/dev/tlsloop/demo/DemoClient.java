@@ -257,7 +257,7 @@ final class DemoClient {
       Thread pump = new Thread(() -> pumpStdin(stdin, channel), "tlsloop-demo-stdin");
       pump.setDaemon(true);
       pump.start();
-      copyUntilClosed(channel, out, false);
+      copyUntilClosed(channel, out, false, o.trace);
     } else if (o.httpPath != null) {
       String request =
           "GET "
@@ -266,20 +266,24 @@ final class DemoClient {
               + hostHeader(host, port)
               + "\r\nUser-Agent: tlsloop-demo\r\nAccept: */*\r\nConnection: close\r\n\r\n";
       writeFully(channel, request.getBytes(StandardCharsets.US_ASCII));
-      copyUntilClosed(channel, out, false);
+      copyUntilClosed(channel, out, false, o.trace);
     } else {
       writeFully(channel, o.message.getBytes(StandardCharsets.UTF_8));
       // Our close_notify says "that was all". Sent after the first reply, not at once: TLS 1.2
       // has no half-close, and a server that gets close_notify must answer with its own at once
       // and drop what it has not sent yet (RFC 5246 section 7.2.1).
-      copyUntilClosed(channel, out, true);
+      copyUntilClosed(channel, out, true, o.trace);
     }
     err.println("* server closed the connection with close_notify");
     return 0;
   }
 
-  /** Prints what arrives until the peer's close_notify; optionally half-closes after data. */
-  private static void copyUntilClosed(TlsChannel channel, PrintStream out, boolean closeAfterData)
+  /**
+   * Prints what arrives until the peer's close_notify; optionally half-closes after data. With a
+   * trace on the same stream, every chunk ends its line so that trace lines stay whole.
+   */
+  private static void copyUntilClosed(
+      TlsChannel channel, PrintStream out, boolean closeAfterData, boolean ownLines)
       throws IOException {
     ByteBuffer buf = ByteBuffer.allocate(16 * 1024);
     boolean shut = false;
@@ -296,6 +300,10 @@ final class DemoClient {
       }
       last = buf.get(n - 1);
       out.write(buf.array(), 0, n);
+      if (ownLines && last != '\n') {
+        out.println();
+        last = '\n';
+      }
       out.flush();
       if (closeAfterData && !shut) {
         channel.shutdownOutput();

@@ -196,7 +196,7 @@ final class DemoServer implements Closeable {
             config,
             new InetSocketAddress(o.bind, o.port),
             o.http ? HttpHandler::new : EchoHandler::new,
-            o.trace ? id -> traceHook("server#" + id, out) : id -> null,
+            o.trace ? id -> traceHook("server", out) : id -> null,
             err);
     InetSocketAddress address = loop.address();
     String host = address.getAddress().getHostAddress();
