@@ -215,17 +215,17 @@ final class SelectorLoop implements Runnable, Closeable {
     if (failure != null && !c.peerClosed) {
       err.println("connection from " + c.peer + " failed: " + Failure.describe(failure, c.peer));
     }
+    try {
+      c.tls.close();
+    } catch (IOException ignored) {
+      // The transport is closed either way.
+    }
     if (c.trace != null) {
       try {
         c.trace.summary(c.tls);
       } catch (RuntimeException e) {
         err.println("trace summary failed: " + e);
       }
-    }
-    try {
-      c.tls.close();
-    } catch (IOException ignored) {
-      // The transport is closed either way.
     }
     synchronized (conns) {
       conns.remove(c);

@@ -96,6 +96,28 @@ class DemoClientTest {
   }
 
   @Test
+  void serverCertificateFromAPkcs12File() throws Exception {
+    Pem pem = Pem.localhost(dir);
+    Path p12 = dir.resolve("server.p12");
+    java.security.KeyStore ks = pem.pki.issue("localhost").keyStore();
+    try (java.io.OutputStream o = Files.newOutputStream(p12)) {
+      ks.store(o, dev.tlsloop.testkit.TestPki.PASSWORD);
+    }
+    try (DemoServers server =
+        DemoServers.start(
+            dir,
+            "--keystore",
+            p12.toString(),
+            "--storepass",
+            new String(dev.tlsloop.testkit.TestPki.PASSWORD))) {
+      InProcessClient c =
+          InProcessClient.run("--cacert", pem.ca.toString(), "localhost", "" + server.port());
+      assertEquals(0, c.exitCode(), c.transcript());
+      assertEquals("Hello, server!\n", c.out());
+    }
+  }
+
+  @Test
   void wrongHostNameIsAOneLineErrorWithItsExitCode() throws Exception {
     Pem pem = Pem.of(dir, "other names CA", "www.example.org");
     try (DemoServers server =
