@@ -73,6 +73,9 @@ final class ExternalProcess implements AutoCloseable {
   }
 
   private static boolean onPath(String binary) {
+    if (binary.contains(File.separator)) {
+      return new File(binary).canExecute();
+    }
     for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
       if (new File(dir, binary).canExecute()) {
         return true;
@@ -168,6 +171,14 @@ final class ExternalProcess implements AutoCloseable {
     }
     pump.join(2000);
     return process.exitValue();
+  }
+
+  /**
+   * Asks the process to stop (SIGTERM: a JVM runs its shutdown hooks) and keeps reading what it
+   * prints meanwhile. ({@code Process.destroy()} would also close our end of its output.)
+   */
+  void terminate() {
+    process.toHandle().destroy();
   }
 
   /** Kills the process at once: its sockets end with a plain TCP FIN, no TLS close_notify. */
