@@ -17,6 +17,7 @@ import java.security.GeneralSecurityException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import javax.net.ssl.SSLSession;
 
@@ -318,7 +319,7 @@ final class DemoClient {
       int n;
       while ((n = stdin.read(buf)) >= 0) {
         if (n > 0) {
-          writeFully(channel, java.util.Arrays.copyOf(buf, n));
+          writeFully(channel, Arrays.copyOf(buf, n));
         }
       }
       channel.shutdownOutput(); // EOF on stdin: close_notify; keep printing until the server closes

@@ -15,7 +15,7 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
@@ -44,17 +44,7 @@ final class SelectorLoop implements Runnable, Closeable {
     TlsConnection connection();
   }
 
-  private final TlsConfig config;
-  private final Supplier<Handler> handlers;
-  private final Function<Integer, TlsTraceHook> traces;
-  private final PrintStream err;
-  private final Selector selector;
-  private final ServerSocketChannel server;
-  private final List<Conn> conns = new ArrayList<>();
-  private volatile boolean stopping;
-  private int accepted;
-
-  /** Creates a trace listener per connection (or returns null) and prints its summary. */
+  /** A per-connection trace: attached when the connection is accepted, summed up when it ends. */
   interface TlsTraceHook {
     /** Attaches the trace to a new connection. */
     void attach(TlsConnection conn);
@@ -63,11 +53,21 @@ final class SelectorLoop implements Runnable, Closeable {
     void summary(TlsConnection conn);
   }
 
+  private final TlsConfig config;
+  private final Supplier<Handler> handlers;
+  private final IntFunction<TlsTraceHook> traces;
+  private final PrintStream err;
+  private final Selector selector;
+  private final ServerSocketChannel server;
+  private final List<Conn> conns = new ArrayList<>();
+  private volatile boolean stopping;
+  private int accepted;
+
   SelectorLoop(
       TlsConfig config,
       InetSocketAddress bind,
       Supplier<Handler> handlers,
-      Function<Integer, TlsTraceHook> traces,
+      IntFunction<TlsTraceHook> traces,
       PrintStream err)
       throws IOException {
     this.config = config;
