@@ -48,6 +48,11 @@ public final class RecordDecoder {
   /** Plaintext handshake bytes not yet forming a whole message. */
   private byte[] handshake = new byte[0];
 
+  /** Whether this direction sent a ServerHello and, since, a ServerHelloDone. */
+  private boolean sentServerHello;
+
+  private boolean sentServerHelloDone;
+
   private boolean changeCipherSpecSeen;
   private boolean expectFinished;
   private boolean handshakeGivenUp;
@@ -80,7 +85,7 @@ public final class RecordDecoder {
       if (headerFill < HEADER) {
         header[headerFill++] = buf.get(i++);
         if (headerFill == HEADER) {
-          done = startRecord(buf, i, end);
+          done = guarded(true, buf, i, end);
         }
       } else {
         int n = Math.min(end - i, this.length - fragmentFill);
@@ -90,12 +95,32 @@ public final class RecordDecoder {
         fragmentFill += n;
         i += n;
         if (fragmentFill == this.length) {
-          done = endRecord();
+          done = guarded(false, buf, i, end);
         }
       }
       if (done != null) {
         out.accept(done);
       }
+    }
+  }
+
+  /**
+   * Starts or ends the current record. A bug here must not break the connection being traced: any
+   * exception ends decoding of this direction with a "not TLS" record saying so.
+   */
+  private TlsRecord guarded(boolean start, ByteBuffer buf, int next, int end) {
+    try {
+      return start ? startRecord(buf, next, end) : endRecord();
+    } catch (RuntimeException e) {
+      notTls = true;
+      return new TlsRecord(
+          direction,
+          TlsRecord.NOT_TLS,
+          version,
+          0,
+          false,
+          List.of(),
+          List.of("not TLS: the trace's decoder failed (" + e + "); decoding stopped"));
     }
   }
 
@@ -191,6 +216,12 @@ public final class RecordDecoder {
       return;
     }
     if (!encrypted) {
+      if (sentServerHello && !sentServerHelloDone) {
+        // RFC 5246 section 7.3: a full handshake always ends the server's hello flight with
+        // ServerHelloDone (7.4.5); a server changing ciphers without one is resuming.
+        facts.resumed = true;
+        details.add("no ServerHelloDone before it: abbreviated handshake, resumed (RFC 5246 7.3)");
+      }
       changeCipherSpecSeen = true;
       expectFinished = true;
       details.add(
@@ -255,6 +286,8 @@ public final class RecordDecoder {
       }
       byte[] body = Arrays.copyOfRange(handshake, p + 4, p + 4 + msgLength);
       messages.add(HandshakeMessages.describe(msgType, body, facts, details));
+      sentServerHello |= msgType == 2;
+      sentServerHelloDone |= msgType == 14;
       p += 4 + msgLength;
     }
     handshake = Arrays.copyOfRange(handshake, p, handshake.length);

@@ -3,6 +3,7 @@ package dev.tlsloop.trace;
 import dev.tlsloop.TlsConnection;
 import dev.tlsloop.TlsListener;
 import dev.tlsloop.TlsState;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -81,7 +82,9 @@ public final class TlsTrace implements TlsListener {
       handshakeEndNanos = now;
     }
     state = to;
-    line("state", from + " -> " + to);
+    // The connection records its failure before it moves to FAILED, so the cause is known here.
+    IOException cause = to == TlsState.FAILED ? connection.failure() : null;
+    line("state", from + " -> " + to + (cause != null ? "  cause: " + cause : ""));
   }
 
   @Override

@@ -251,6 +251,27 @@ class RecordDecoderTest {
   }
 
   @Test
+  void tls12ServerChangingCiphersWithoutServerHelloDoneIsResuming() {
+    // RFC 5077 ticket resumption may use an empty session id: no echo to compare, but the
+    // abbreviated flight (RFC 5246 7.3) gives it away.
+    byte[] hello = serverHello(new byte[32], new byte[0]);
+    RecordDecoder d = new RecordDecoder("server->client");
+    List<TlsRecord> r = new ArrayList<>();
+    byte[] wire = concat(record(22, 0x0303, handshake(2, hello)), record(20, 0x0303, bytes(1)));
+    d.feed(ByteBuffer.wrap(wire), 0, wire.length, r::add);
+    assertTrue(d.resumed());
+    assertTrue(r.get(1).details().get(0).contains("abbreviated handshake"), r.toString());
+
+    RecordDecoder full = new RecordDecoder("server->client");
+    byte[] fullWire =
+        concat(
+            record(22, 0x0303, concat(handshake(2, hello), handshake(14, new byte[0]))),
+            record(20, 0x0303, bytes(1)));
+    full.feed(ByteBuffer.wrap(fullWire), 0, fullWire.length, x -> {});
+    assertFalse(full.resumed());
+  }
+
+  @Test
   void plaintextAlertShowsLevelAndDescription() {
     TlsRecord alert = records(record(21, 0x0303, bytes(2, 40))).get(0);
     assertEquals("alert", alert.contentTypeName());

@@ -6,11 +6,13 @@ import static dev.tlsloop.trace.TraceLines.messages;
 import static dev.tlsloop.trace.TraceLines.typeRuns;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tlsloop.TlsChannel;
 import dev.tlsloop.TlsConfig;
 import dev.tlsloop.testkit.TestPki;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
@@ -25,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -255,6 +258,27 @@ class TraceTest {
     assertEquals(List.of("ClientHello"), messages(serverLines, "<<"), join(serverLines));
     assertLine(clientLines, "summary protocol      TLSv1.3");
     assertLine(clientLines, "carries application data (4 B of plaintext)");
+  }
+
+  @Test
+  void aRejectedCertificateShowsTheFailureAndThePlaintextAlertTheServerReceives() throws Exception {
+    SSLContext strangerTrust = TestPki.create("another CA").clientContext();
+    TracedPair p =
+        new TracedPair(
+            TlsConfig.client("localhost", 443).sslContext(strangerTrust).build(),
+            TlsConfig.server(serverContext).protocols("TLSv1.2").build());
+    assertThrows(SSLHandshakeException.class, p::handshake);
+    // The client failed before its ChangeCipherSpec, so its alert is plaintext (RFC 5246 7.2).
+    assertThrows(IOException.class, p.server::handshake);
+    if (PRINT) {
+      System.out.println("==== failure client\n" + join(p.clientLines));
+      System.out.println("==== failure server\n" + join(p.serverLines));
+    }
+
+    assertLine(
+        p.clientLines, "state   HANDSHAKING -> FAILED  cause: javax.net.ssl.SSLHandshakeException");
+    assertLine(p.serverLines, "alert              TLS 1.2 (0x0303)      2 B  fatal ");
+    assertLine(p.serverLines, "HANDSHAKING -> FAILED");
   }
 
   private static void assertStatesAndSummary(TracedPair p, String protocol) {
