@@ -156,6 +156,7 @@ final class SelectorLoop implements Runnable, Closeable {
     TlsConnection tls = c.tls;
     try {
       boolean progress = true;
+      int retries = 0;
       while (progress) {
         progress = false;
         while (!c.out.isEmpty()) {
@@ -173,9 +174,11 @@ final class SelectorLoop implements Runnable, Closeable {
           }
           break;
         }
-        if (!c.closing && c.out.isEmpty()) {
-          // Read only when no reply is queued: a client that sends but never reads cannot make
-          // us buffer without bound.
+        if (!c.closing && (c.out.isEmpty() || tls.hasBuffered())) {
+          // Read only when no reply is queued, so that a client that sends but never reads cannot
+          // make us buffer without bound; but always take what the engine already holds: a write
+          // waiting for a renegotiation flight cannot go on while plaintext that came before the
+          // flight sits unread in the engine.
           c.in.clear();
           int n = tls.read(c.in);
           if (n > 0) {
@@ -192,7 +195,8 @@ final class SelectorLoop implements Runnable, Closeable {
             }
             progress = true;
           } else {
-            progress = tls.hasBuffered(); // never wait on the selector with a record in hand
+            // Never wait on the selector with a record in hand (bounded, should it not move).
+            progress = tls.hasBuffered() && ++retries < 3;
           }
         }
       }
