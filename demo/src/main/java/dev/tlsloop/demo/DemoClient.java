@@ -1,0 +1,369 @@
+package dev.tlsloop.demo;
+
+import dev.tlsloop.TlsChannel;
+import dev.tlsloop.TlsConfig;
+import dev.tlsloop.trace.TlsTrace;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import javax.net.ssl.SSLSession;
+
+/**
+ * {@code demo client}: what Python's ssl client example does, over tlsloop. Default trust store,
+ * SNI and host-name verification; connect, send a message, print the reply until the server closes,
+ * close with close_notify. Every failure ends with one line from {@link Failure} and its exit code.
+ */
+final class DemoClient {
+  static final String USAGE =
+      String.join(
+          "\n",
+          "usage: demo client [options] [HOST [PORT]]",
+          "  (no HOST: start the demo server in-process on a free port, with a fresh CA that",
+          "   the client trusts explicitly; verification stays on. PORT defaults to 443.)",
+          "  --message TEXT         what to send (default 'Hello, server!')",
+          "  --http PATH            send an HTTP/1.1 GET for PATH instead (Connection: close)",
+          "  --stdin                interactive: send stdin as it arrives, print what arrives",
+          "  --tls1.2 | --tls1.3    only this protocol version",
+          "  --cacert FILE          trust the CAs in this PEM file instead of the default store",
+          "  --cert FILE --key FILE client certificate and key for mutual TLS (PEM)",
+          "  --alpn P1,P2           offer these ALPN protocols",
+          "  --timeout SECONDS      give up waiting for the server after this long (default 10)",
+          "  --insecure             DANGEROUS: do not verify the server's certificate",
+          "  --trace                print an annotated trace of the connection");
+
+  static final String DEFAULT_MESSAGE = "Hello, server!";
+
+  /** The client's settings, from the command line. */
+  static final class Options {
+    String host;
+    int port = 443;
+    String message = DEFAULT_MESSAGE;
+    String httpPath;
+    boolean stdin;
+    String[] protocols;
+    Path cacert;
+    Path cert;
+    Path key;
+    String[] alpn;
+    Duration timeout = Duration.ofSeconds(10);
+    boolean insecure;
+    boolean trace;
+
+    static Options parse(List<String> argv) throws Args.UsageException {
+      Options o = new Options();
+      Args a = new Args(argv);
+      while (a.hasNext()) {
+        String arg = a.next();
+        switch (arg) {
+          case "--message":
+            o.message = a.value(arg);
+            break;
+          case "--http":
+            o.httpPath = a.value(arg);
+            if (!o.httpPath.startsWith("/")) {
+              throw new Args.UsageException("--http needs a path starting with /");
+            }
+            break;
+          case "--stdin":
+            o.stdin = true;
+            break;
+          case "--tls1.2":
+            o.protocols = new String[] {"TLSv1.2"};
+            break;
+          case "--tls1.3":
+            o.protocols = new String[] {"TLSv1.3"};
+            break;
+          case "--cacert":
+            o.cacert = Path.of(a.value(arg));
+            break;
+          case "--cert":
+            o.cert = Path.of(a.value(arg));
+            break;
+          case "--key":
+            o.key = Path.of(a.value(arg));
+            break;
+          case "--alpn":
+            o.alpn = a.value(arg).split(",");
+            break;
+          case "--timeout":
+            o.timeout = Duration.ofSeconds(a.intValue(arg, 0, 86400));
+            break;
+          case "--insecure":
+            o.insecure = true;
+            break;
+          case "--trace":
+            o.trace = true;
+            break;
+          default:
+            a.positional(arg);
+        }
+      }
+      List<String> pos = a.positionals();
+      if (pos.size() > 2) {
+        throw new Args.UsageException("too many arguments: " + pos);
+      }
+      if (!pos.isEmpty()) {
+        o.host = pos.get(0);
+      }
+      if (pos.size() == 2) {
+        try {
+          o.port = Integer.parseInt(pos.get(1));
+        } catch (NumberFormatException e) {
+          throw new Args.UsageException("PORT must be a number: " + pos.get(1));
+        }
+        if (o.port < 1 || o.port > 65535) {
+          throw new Args.UsageException("PORT out of range: " + pos.get(1));
+        }
+      }
+      if ((o.cert == null) != (o.key == null)) {
+        throw new Args.UsageException("--cert and --key go together");
+      }
+      if (o.stdin && o.httpPath != null) {
+        throw new Args.UsageException("use either --stdin or --http");
+      }
+      if (o.host == null && (o.cacert != null || o.insecure)) {
+        throw new Args.UsageException("--cacert/--insecure need a HOST");
+      }
+      return o;
+    }
+  }
+
+  private DemoClient() {}
+
+  /** Runs {@code demo client}; returns the exit status. */
+  static int run(List<String> argv, InputStream stdin, PrintStream out, PrintStream err) {
+    Options o;
+    try {
+      o = Options.parse(argv);
+    } catch (Args.UsageException e) {
+      err.println("error: " + e.getMessage());
+      err.println(USAGE);
+      return Failure.USAGE.exitCode;
+    }
+    return run(o, stdin, out, err);
+  }
+
+  /** Runs the client with parsed options; returns the exit status. */
+  static int run(Options o, InputStream stdin, PrintStream out, PrintStream err) {
+    DemoServer embedded = null;
+    String host = o.host;
+    int port = o.port;
+    String peer = host + ":" + port;
+    try {
+      TlsConfig.Builder b;
+      if (host == null) {
+        DemoServer.Options so = new DemoServer.Options();
+        so.port = 0;
+        embedded = DemoServer.start(so, new PrintStream(OutputStream.nullOutputStream()), err);
+        host = "localhost";
+        port = embedded.port();
+        peer = host + ":" + port;
+        err.println(
+            "* no HOST given: started the demo server in-process on "
+                + peer
+                + "; trusting its fresh CA explicitly (verification stays on)");
+        b = TlsConfig.client(host, port).trust(embedded.trustStore());
+      } else {
+        b = TlsConfig.client(host, port);
+      }
+      if (o.cacert != null) {
+        b.trust(DemoPki.readPemTrustStore(o.cacert));
+      }
+      if (o.cert != null) {
+        b.keyStore(DemoPki.readPemKeyStore(o.cert, o.key), DemoPki.PASSWORD);
+      }
+      if (o.insecure) {
+        err.println(
+            "WARNING: --insecure: the server's certificate is NOT verified. Anyone on the path can"
+                + " impersonate "
+                + peer
+                + " and read and change this connection.");
+        b.insecureTrustAnyCertificate();
+      }
+      if (o.protocols != null) {
+        b.protocols(o.protocols);
+      }
+      if (o.alpn != null) {
+        b.alpn(o.alpn);
+      }
+      TlsTrace trace = o.trace ? new TlsTrace("client", out::println) : null;
+      if (trace != null) {
+        b.listener(trace);
+      }
+      TlsConfig config = b.build();
+      TlsChannel channel = config.newChannel(connect(host, port, o.timeout));
+      try {
+        channel.setTimeout(o.timeout);
+        return converse(o, host, port, channel, stdin, out, err);
+      } finally {
+        channel.close();
+        if (trace != null) {
+          trace.summary(channel.connection());
+        }
+        out.flush();
+      }
+    } catch (IOException | GeneralSecurityException | RuntimeException e) {
+      out.flush();
+      err.println("error: " + Failure.describe(e, peer));
+      return Failure.classify(e).exitCode;
+    } finally {
+      if (embedded != null) {
+        embedded.close();
+      }
+    }
+  }
+
+  private static SocketChannel connect(String host, int port, Duration timeout) throws IOException {
+    InetSocketAddress address = new InetSocketAddress(host, port);
+    if (address.isUnresolved()) {
+      throw new UnknownHostException(host);
+    }
+    SocketChannel ch = SocketChannel.open();
+    try {
+      ch.socket().connect(address, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+      ch.socket().setTcpNoDelay(true);
+      return ch;
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
+    }
+  }
+
+  private static int converse(
+      Options o,
+      String host,
+      int port,
+      TlsChannel channel,
+      InputStream stdin,
+      PrintStream out,
+      PrintStream err)
+      throws IOException {
+    channel.handshake();
+    describe(channel, host, port, err);
+    if (o.stdin) {
+      channel.setTimeout(Duration.ZERO); // interactive: the user decides when it ends
+      Thread pump = new Thread(() -> pumpStdin(stdin, channel), "tlsloop-demo-stdin");
+      pump.setDaemon(true);
+      pump.start();
+      copyUntilClosed(channel, out, false, o.trace);
+    } else if (o.httpPath != null) {
+      String request =
+          "GET "
+              + o.httpPath
+              + " HTTP/1.1\r\nHost: "
+              + hostHeader(host, port)
+              + "\r\nUser-Agent: tlsloop-demo\r\nAccept: */*\r\nConnection: close\r\n\r\n";
+      writeFully(channel, request.getBytes(StandardCharsets.US_ASCII));
+      copyUntilClosed(channel, out, false, o.trace);
+    } else {
+      writeFully(channel, o.message.getBytes(StandardCharsets.UTF_8));
+      // Our close_notify says "that was all". Sent after the first reply, not at once: TLS 1.2
+      // has no half-close, and a server that gets close_notify must answer with its own at once
+      // and drop what it has not sent yet (RFC 5246 section 7.2.1).
+      copyUntilClosed(channel, out, true, o.trace);
+    }
+    err.println("* server closed the connection with close_notify");
+    return 0;
+  }
+
+  /**
+   * Prints what arrives until the peer's close_notify; optionally half-closes after data. With a
+   * trace on the same stream, every chunk ends its line so that trace lines stay whole.
+   */
+  private static void copyUntilClosed(
+      TlsChannel channel, PrintStream out, boolean closeAfterData, boolean ownLines)
+      throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(16 * 1024);
+    boolean shut = false;
+    byte last = '\n';
+    while (true) {
+      buf.clear();
+      int n = channel.read(buf);
+      if (n < 0) {
+        if (last != '\n') {
+          out.println(); // end the reply's line, as a terminal user expects
+        }
+        out.flush();
+        return;
+      }
+      last = buf.get(n - 1);
+      out.write(buf.array(), 0, n);
+      if (ownLines && last != '\n') {
+        out.println();
+        last = '\n';
+      }
+      out.flush();
+      if (closeAfterData && !shut) {
+        channel.shutdownOutput();
+        shut = true;
+      }
+    }
+  }
+
+  private static void pumpStdin(InputStream stdin, TlsChannel channel) {
+    byte[] buf = new byte[8192];
+    try {
+      int n;
+      while ((n = stdin.read(buf)) >= 0) {
+        if (n > 0) {
+          writeFully(channel, Arrays.copyOf(buf, n));
+        }
+      }
+      channel.shutdownOutput(); // EOF on stdin: close_notify; keep printing until the server closes
+    } catch (IOException | RuntimeException e) {
+      // The reading side reports how the connection ended.
+    }
+  }
+
+  private static void writeFully(TlsChannel channel, byte[] data) throws IOException {
+    ByteBuffer b = ByteBuffer.wrap(data);
+    while (b.hasRemaining()) {
+      channel.write(b);
+    }
+  }
+
+  private static String hostHeader(String host, int port) {
+    String h = host.contains(":") ? "[" + host + "]" : host;
+    return port == 443 ? h : h + ":" + port;
+  }
+
+  private static void describe(TlsChannel channel, String host, int port, PrintStream err) {
+    SSLSession s = channel.connection().session();
+    String alpn = channel.connection().engine().getApplicationProtocol();
+    String subject = "-";
+    try {
+      Certificate[] chain = s.getPeerCertificates();
+      if (chain.length > 0 && chain[0] instanceof X509Certificate) {
+        subject = ((X509Certificate) chain[0]).getSubjectX500Principal().getName();
+      }
+    } catch (IOException e) {
+      subject = "(none)";
+    }
+    err.println(
+        "* connected to "
+            + host
+            + ":"
+            + port
+            + ": "
+            + s.getProtocol()
+            + ", "
+            + s.getCipherSuite()
+            + ", ALPN "
+            + (alpn == null || alpn.isEmpty() ? "none" : alpn)
+            + ", server certificate "
+            + subject);
+  }
+}
