@@ -92,6 +92,13 @@ public final class TlsConnection implements Closeable {
   /** Plaintext the current read placed straight into the caller's buffers. */
   private long delivered;
 
+  /**
+   * The transport accepted no byte earlier in this call: do not ask it again before the next call
+   * (the caller waits for writability). Without this, a read that unwraps several buffered records
+   * while a KeyUpdate reply or ticket waits in netOut retried the write once per record.
+   */
+  private boolean writeBlocked;
+
   TlsConnection(
       TlsConfig config, ReadableByteChannel in, WritableByteChannel out, ByteBuffer preRead) {
     this(config, config.createEngine(), in, out, preRead);
@@ -343,6 +350,7 @@ public final class TlsConnection implements Closeable {
    */
   public TlsNeed flush() throws IOException {
     checkNotFailed();
+    writeBlocked = false;
     try {
       return finish(flushNetOut() ? TlsNeed.NOTHING : TlsNeed.WRITE);
     } catch (IOException | RuntimeException e) {
@@ -357,6 +365,7 @@ public final class TlsConnection implements Closeable {
    */
   public TlsNeed shutdownOutput() throws IOException {
     checkNotFailed();
+    writeBlocked = false;
     try {
       if (state == TlsState.NEW) {
         outboundShut = true;
@@ -661,6 +670,9 @@ public final class TlsConnection implements Closeable {
 
   /** Writes netOut to the transport. Returns true once it is empty. */
   private boolean flushNetOut() throws IOException {
+    if (writeBlocked && netOut.hasRemaining()) {
+      return false;
+    }
     while (netOut.hasRemaining()) {
       ByteBuffer b = netOut.buffer();
       int start = b.position();
@@ -669,6 +681,7 @@ public final class TlsConnection implements Closeable {
         listener.onTransportWrite(this, b, start, n);
       }
       if (n == 0) {
+        writeBlocked = true;
         return false;
       }
       idleSteps = 0;
@@ -784,6 +797,7 @@ public final class TlsConnection implements Closeable {
   /** Starts the handshake on the first call; resets the per-call no-progress guard. */
   private void begin() throws SSLException {
     idleSteps = 0;
+    writeBlocked = false;
     if (state == TlsState.NEW) {
       moveTo(TlsState.HANDSHAKING);
       // A fresh engine says NOT_HANDSHAKING; begin explicitly so both sides start the same way.
@@ -882,9 +896,14 @@ public final class TlsConnection implements Closeable {
     need = TlsNeed.NOTHING;
     try {
       // After an SSLException the engine usually has an alert queued (NEED_WRAP): send it so the
-      // peer learns why, without waiting for anything.
-      engine.closeOutbound();
-      for (int i = 0; i < 4 && !engine.isOutboundDone(); i++) {
+      // peer learns why, without waiting for anything. Only that: closeOutbound() first would make
+      // the engine wrap a close_notify, and the peer would take our failure (say, a truncated
+      // inbound) for an orderly end of the stream we were sending, losing what we never sent.
+      for (int i = 0;
+          i < 4
+              && engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP
+              && !engine.isOutboundDone();
+          i++) {
         ByteBuffer dst = netOut.beginFill(packetSize(), packetSize());
         SSLEngineResult r;
         try {
@@ -907,6 +926,7 @@ public final class TlsConnection implements Closeable {
           listener.onTransportWrite(this, b, start, n);
         }
       }
+      engine.closeOutbound();
     } catch (IOException | RuntimeException ignored) {
       // Best effort only: the original failure is what the caller needs to see.
     }

@@ -371,6 +371,29 @@ class EngineCasesTest {
     assertEquals(-1, d.client.conn.read(echo));
   }
 
+  // Item 16: a side failed by truncation must not send close_notify: its peer would read a clean
+  // end of a stream that was never closed (found by the truncation property).
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+  void aSideFailedByTruncationDoesNotEndThePeersStreamCleanly(String protocol) throws Exception {
+    MemoryPipe pipe = new MemoryPipe();
+    Duet d = duet(pipe, client(protocol), server(protocol));
+    d.handshake();
+    exchange(d, random(100), random(100));
+    assertEquals(1000, d.server.conn.write(ByteBuffer.wrap(random(1000))));
+    pipe.toClient.eof = true; // the network cuts the server's stream here, no close_notify
+    ByteBuffer dst = ByteBuffer.allocate(4096);
+    assertThrows(
+        TlsTruncationException.class,
+        () -> {
+          while (true) {
+            dst.clear();
+            d.client.conn.read(dst);
+          }
+        });
+    assertThrows(TlsTruncationException.class, () -> d.server.conn.read(ByteBuffer.allocate(100)));
+  }
+
   // Item 20: a flipped ciphertext bit fails the receiver, whose alert fails the sender.
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
