@@ -34,15 +34,17 @@ import net.jqwik.api.statistics.Statistics;
  * client to server, server to client and both at once. Driven by {@link Conversation} over a {@link
  * ScriptedTransport}; every try also checks the per-call progress and buffer-cap contracts.
  *
- * <p>Run: {@code mvn -B -ntp -q -pl engine test -Dtest='dev.tlsloop.props.*'
+ * <p>Run (note the slashes: {@code -Dtest='dev.tlsloop.props.*'} selects nothing in Surefire 3.5):
+ * {@code mvn -B -ntp -q -pl engine test -Dtest='dev/tlsloop/props/*'
  * -Dsurefire.failIfNoSpecifiedTests=false}
  *
- * <p>Replay a failure: jqwik prints {@code seed = <n>} with the shrunk sample; run {@code mvn -B
+ * <p>Replay a failure: jqwik prints {@code seed = <n>} above the shrunk sample; run {@code mvn -B
  * -ntp -q -pl engine test -Dtest='BufferBoundaryProperties#<method>'
- * -Dsurefire.failIfNoSpecifiedTests=false -Dtlsloop.props.seed=<n>}. (Without the switch jqwik also
- * re-runs the last failing seed first, from {@code engine/.jqwik-database}.)
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dtlsloop.props.seed=<n>}. (Without the switch jqwik
+ * tries the last failing sample first anyway, from {@code engine/.jqwik-database}.)
  *
- * <p>Soak: add {@code -Dtlsloop.soak=100} to multiply every property's tries by 100.
+ * <p>Soak: add {@code -Dtlsloop.soak=100} to multiply every property's tries by 100 (see {@link
+ * PropsSettings} for the other switches).
  */
 @AddLifecycleHook(PropsSettings.class)
 class BufferBoundaryProperties {
@@ -243,7 +245,17 @@ class BufferBoundaryProperties {
     AFTER_CLOSE_NOTIFY
   }
 
-  /** Property 4: EOF before close_notify is an error, never a clean -1; after it, -1. */
+  /**
+   * Property 4: EOF before close_notify is an error, never a clean -1; after it, -1. Checked on
+   * both sides: the side whose inbound was cut, and its peer, which must not read a clean end of a
+   * stream the failed side never closed.
+   *
+   * <p><b>KNOWN ENGINE BUG, fails now and then on the current engine</b> ({@code
+   * -Dtlsloop.props.seed=8243422027355251392} reproduces it): {@code TlsConnection.fail()} calls
+   * {@code engine.closeOutbound()} and wraps, which sends a close_notify; when the client fails on
+   * a truncated inbound, the server then reads -1 after 192 of 193 bytes. The proposed fix sends
+   * only an alert the engine already queued (NEED_WRAP) and closes outbound without wrapping.
+   */
   @Property(tries = 40)
   void eofBeforeCloseNotifyIsAnErrorAndAfterItTheEndOfStream(
       @ForAll("protocols") String protocol,
@@ -401,6 +413,10 @@ class BufferBoundaryProperties {
    * mid-stream (each try runs two connections from shared contexts, the second resuming): property
    * 1 still holds. TLS 1.2 tries run the same transfers with resumption but force no renegotiation
    * (see the comment inside).
+   *
+   * <p><b>KNOWN ENGINE BUG, fails often on the current engine</b> (2 of 7 full default runs; {@code
+   * -Dtlsloop.props.seed=4097102353001012946} reproduces it): a blocked write is retried once per
+   * unwrapped record; see {@link Conversation#MAX_ZERO_IO_PER_CALL}.
    */
   @Property(tries = 20)
   void keyUpdatesAndTicketsMidStreamKeepTheStreamIntact(
@@ -590,7 +606,9 @@ class BufferBoundaryProperties {
   /** Reads and flushes until nothing is in flight or buffered anywhere. */
   private static void pumpUntilIdle(Conversation c, ScriptedTransport wire) throws Exception {
     ByteBuffer dst = ByteBuffer.allocate(64);
-    for (int i = 0; i < 1000; i++) {
+    int stuck = 0;
+    for (int i = 0; stuck < 100; i++) {
+      long moved = wire.moved();
       boolean idle = wire.toServer.inFlight() == 0 && wire.toClient.inFlight() == 0;
       for (Side s : new Side[] {c.client, c.server}) {
         TlsConnection conn = s.conn;
@@ -607,8 +625,10 @@ class BufferBoundaryProperties {
       if (idle && i > 0) {
         return;
       }
+      // A script may move one byte per four calls: give up only when nothing moves at all.
+      stuck = wire.moved() == moved ? stuck + 1 : 0;
     }
-    throw new AssertionError("never idle: " + c);
+    throw new AssertionError("never idle, nothing moves: " + c);
   }
 
   private static void closeBoth(Conversation c) throws Exception {

@@ -64,6 +64,7 @@ class TinySocketBufferTest {
               new Side("client", cc, c, up, down, odd, new long[0]),
               new Side("server", sc, s, down, up, odd, new long[0]));
       conv.realTime = true;
+      conv.deadlineNanos = 30_000_000_000L;
       conv.run().assertCleanEnd();
       cc.close();
       sc.close();
