@@ -250,11 +250,10 @@ class BufferBoundaryProperties {
    * both sides: the side whose inbound was cut, and its peer, which must not read a clean end of a
    * stream the failed side never closed.
    *
-   * <p><b>KNOWN ENGINE BUG, fails now and then on the current engine</b> ({@code
-   * -Dtlsloop.props.seed=8243422027355251392} reproduces it): {@code TlsConnection.fail()} calls
-   * {@code engine.closeOutbound()} and wraps, which sends a close_notify; when the client fails on
-   * a truncated inbound, the server then reads -1 after 192 of 193 bytes. The proposed fix sends
-   * only an alert the engine already queued (NEED_WRAP) and closes outbound without wrapping.
+   * <p>Found a bug ({@code -Dtlsloop.props.seed=8243422027355251392} replays it): {@code
+   * TlsConnection.fail()} used to call {@code engine.closeOutbound()} and wrap, which sent a
+   * close_notify; a client failed by a truncated inbound made the server read -1 after 192 of 193
+   * bytes. Now a failing side sends only the alert the engine queued.
    */
   @Property(tries = 40)
   void eofBeforeCloseNotifyIsAnErrorAndAfterItTheEndOfStream(
@@ -414,9 +413,8 @@ class BufferBoundaryProperties {
    * 1 still holds. TLS 1.2 tries run the same transfers with resumption but force no renegotiation
    * (see the comment inside).
    *
-   * <p><b>KNOWN ENGINE BUG, fails often on the current engine</b> (2 of 7 full default runs; {@code
-   * -Dtlsloop.props.seed=4097102353001012946} reproduces it): a blocked write is retried once per
-   * unwrapped record; see {@link Conversation#MAX_ZERO_IO_PER_CALL}.
+   * <p>Found a bug ({@code -Dtlsloop.props.seed=4097102353001012946} replays it): a refused write
+   * was retried once per unwrapped record; see {@link Conversation#MAX_ZERO_IO_PER_CALL}.
    */
   @Property(tries = 20)
   void keyUpdatesAndTicketsMidStreamKeepTheStreamIntact(

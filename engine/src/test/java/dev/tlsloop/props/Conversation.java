@@ -41,15 +41,11 @@ final class Conversation {
    * netOut and a read of netIn, and the final flush of a finishing call (plus one spare). More is a
    * spin. (Zero calls between calls that moved bytes do not count.)
    *
-   * <p><b>KNOWN ENGINE BUG, not yet fixed in main:</b> once a write returned 0, TlsConnection
-   * retries it before every further record it unwraps in the same call (step's post-handshake
-   * NEED_WRAP branch and fillNetIn's best-effort flush), so a read that unwraps several buffered
-   * records while a KeyUpdate reply or ticket waits behind a full transport makes one failed write
-   * per record. This bound catches it, mostly in {@code
-   * keyUpdatesAndTicketsMidStreamKeepTheStreamIntact} (shrunk: TLS 1.3, client to server, 8 bytes
-   * written 1 at a time, client KeyUpdate at offset 0, script [119], window 122). The proposed fix
-   * remembers a refused write for the rest of the call ({@code writeBlocked} in {@code
-   * flushNetOut}); until it is merged that property can fail.
+   * <p>This bound found a bug: once a write returned 0, TlsConnection retried it before every
+   * further record it unwrapped in the same call, so a read that unwrapped several buffered records
+   * while a KeyUpdate reply waited behind a full transport made one failed write per record
+   * (shrunk: TLS 1.3, client to server, 8 bytes written 1 at a time, client KeyUpdate at offset 0,
+   * script [119], window 122). The connection now remembers a refused write until the next call.
    */
   static final int MAX_ZERO_IO_PER_CALL = 4;
 
