@@ -92,6 +92,12 @@ public final class TlsConnection implements Closeable {
   /** Plaintext the current read placed straight into the caller's buffers. */
   private long delivered;
 
+  /** Whether the last wrap consumed or produced anything. */
+  private boolean lastWrapMoved;
+
+  /** Engine calls in a row that moved no byte (see MAX_IDLE_STEPS). */
+  private int idleSteps;
+
   /**
    * The transport accepted no byte earlier in this call: do not ask it again before the next call
    * (the caller waits for writability). Without this, a read that unwraps several buffered records
@@ -427,19 +433,9 @@ public final class TlsConnection implements Closeable {
       case NEED_TASK:
         return runTasks();
       case NEED_WRAP:
-        if (state == TlsState.HANDSHAKING) {
-          return wrap(NO_DATA, 0, 1, WHY_HANDSHAKE_WRAP);
-        }
-        {
-          TlsNeed n = wrap(NO_DATA, 0, 1, WHY_CONTROL_WRAP);
-          if (n != TlsNeed.WRITE || wrapApp) {
-            return n;
-          }
-          // A KeyUpdate reply waits for room in netOut, and netOut waits for the peer to read.
-          // The peer may itself be blocked writing to us: keep reading, or both sides deadlock
-          // with full socket buffers. (The engine unwraps fine with a reply pending.)
-          return unwrap(bufs, offset, length, WHY_APP_UNWRAP);
-        }
+        return state == TlsState.HANDSHAKING
+            ? wrap(NO_DATA, 0, 1, WHY_HANDSHAKE_WRAP)
+            : wrapControl(bufs, offset, length, wrapApp);
       case NEED_UNWRAP:
       case NEED_UNWRAP_AGAIN:
         // During the handshake, and during a TLS 1.2 renegotiation, application writes wait:
@@ -462,8 +458,20 @@ public final class TlsConnection implements Closeable {
     }
   }
 
-  private boolean lastWrapMoved;
-  private int idleSteps;
+  /**
+   * Wraps a record the engine wants sent after the handshake (a KeyUpdate or close_notify reply).
+   * If netOut has no room and this is a read, unwraps instead: netOut waits for the peer to read,
+   * and the peer may itself be blocked writing to us, so not reading would deadlock both sides with
+   * full socket buffers. The JDK engine unwraps fine with a reply pending.
+   */
+  private TlsNeed wrapControl(ByteBuffer[] bufs, int offset, int length, boolean wrapApp)
+      throws IOException {
+    TlsNeed n = wrap(NO_DATA, 0, 1, WHY_CONTROL_WRAP);
+    if (n != TlsNeed.WRITE || wrapApp) {
+      return n;
+    }
+    return unwrap(bufs, offset, length, WHY_APP_UNWRAP);
+  }
 
   /** Wraps {@code srcs} (or nothing, for handshake/control records) into netOut. */
   private TlsNeed wrap(ByteBuffer[] srcs, int offset, int length, String why) throws IOException {
