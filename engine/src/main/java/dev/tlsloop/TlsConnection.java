@@ -61,6 +61,14 @@ public final class TlsConnection implements Closeable {
   private static final ByteBuffer[] NO_DATA = {ByteBuffer.allocate(0)};
   private static final int HEADER = 5;
 
+  /**
+   * The least a protected record adds to its plaintext: the 16-byte AEAD tag (TLS 1.3 also adds a
+   * type byte, TLS 1.2 GCM an 8-byte nonce, CBC an IV and a MAC). The JDK lets unwrap decrypt into
+   * a buffer of the record's length minus its overhead (probe: a 16400-byte TLS 1.3 record into
+   * 16384 bytes), so a caller's 16 KiB buffer takes a full record without the copy through appIn.
+   */
+  private static final int MIN_RECORD_EXPANSION = 16;
+
   /** An engine that answers this many times in a row without moving a byte is broken. */
   private static final int MAX_IDLE_STEPS = 16;
 
@@ -539,7 +547,7 @@ public final class TlsConnection implements Closeable {
     boolean direct =
         dsts != null
             && state != TlsState.HANDSHAKING
-            && remaining(dsts, offset, length) >= nextRecordLength();
+            && remaining(dsts, offset, length) >= nextRecordLength() - MIN_RECORD_EXPANSION;
     SSLEngineResult r;
     ByteBuffer src = netIn.buffer();
     if (direct) {
