@@ -39,7 +39,9 @@ import javax.net.ssl.SSLSession;
  *
  * <p><b>Never stranded.</b> A selector fires only for bytes still in the socket. After {@code read}
  * returns, {@link #hasBuffered()} says whether plaintext or whole records are already here: call
- * {@code read} again before waiting for OP_READ.
+ * {@code read} again before waiting for OP_READ. Likewise {@link #hasPendingOutput()} says that
+ * ciphertext waits for the transport: watch OP_WRITE as well while it is true, whatever {@link
+ * #need()} says (a read can queue a KeyUpdate reply while it waits for input).
  *
  * <p><b>Threads.</b> Not thread-safe: confine a connection to its event-loop thread. (The blocking
  * {@link TlsChannel} adds the locking for one reader and one writer thread.) A task's completion
