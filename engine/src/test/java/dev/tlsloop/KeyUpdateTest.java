@@ -48,6 +48,7 @@ class KeyUpdateTest {
       p.destroyForcibly();
     }
     assertEquals(0, p.exitValue(), out);
+    System.out.println("KeyUpdateTest forked JVM: " + out.trim());
     Matcher m =
         Pattern.compile(
                 "received up=(\\d+) down=(\\d+) keyUpdatesSent=(\\d+) repliesRequested=(\\d+)")
