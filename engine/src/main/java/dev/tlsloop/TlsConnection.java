@@ -63,6 +63,9 @@ public final class TlsConnection implements Closeable {
   private static final ByteBuffer[] NO_DATA = {ByteBuffer.allocate(0)};
   private static final int HEADER = 5;
 
+  /** The record content type of application data (RFC 8446 5.1, RFC 5246 6.2.1). */
+  private static final byte APPLICATION_DATA = 23;
+
   /**
    * The least a protected record adds to its plaintext: the 16-byte AEAD tag (TLS 1.3 also adds a
    * type byte, TLS 1.2 GCM an 8-byte nonce, CBC an IV and a MAC). The JDK lets unwrap decrypt into
@@ -97,6 +100,10 @@ public final class TlsConnection implements Closeable {
   /** Reused for single-buffer calls so that read/write allocate nothing. */
   private final ByteBuffer[] single = new ByteBuffer[1];
 
+  /**
+   * appIn as an unwrap destination: {@code unwrap(src, dst)} would allocate this array on every
+   * call, and {@link #single} may be holding the caller's buffer at the time.
+   */
   private final ByteBuffer[] appInArray = new ByteBuffer[1];
 
   /** Plaintext the current read placed straight into the caller's buffers. */
@@ -562,15 +569,11 @@ public final class TlsConnection implements Closeable {
     }
     if (!direct) {
       int size = appSize();
-      ByteBuffer a = appIn.beginFill(size, size);
+      appInArray[0] = appIn.beginFill(size, size);
       try {
-        appInArray[0] = a; // the single-buffer unwrap would allocate this array on every call
-        try {
-          r = engine.unwrap(src, appInArray, 0, 1);
-        } finally {
-          appInArray[0] = null;
-        }
+        r = engine.unwrap(src, appInArray, 0, 1);
       } finally {
+        appInArray[0] = null;
         appIn.endFill();
       }
     }
@@ -621,7 +624,7 @@ public final class TlsConnection implements Closeable {
     }
   }
 
-  /** Reads ciphertext into netIn. Flushes netOut first: the peer may be waiting for it. */
+  /** Reads ciphertext into netIn, after flushing what netOut it can: the peer may wait for it. */
   private TlsNeed fillNetIn() throws IOException {
     // Best effort: reading must not wait for our own output to drain once the handshake is done,
     // since the peer may only read after it could write (two full socket buffers = deadlock).
@@ -692,13 +695,7 @@ public final class TlsConnection implements Closeable {
       return false;
     }
     while (netOut.hasRemaining()) {
-      ByteBuffer b = netOut.buffer();
-      int start = b.position();
-      int n = out.write(b);
-      if (n > 0 && listener != null) {
-        listener.onTransportWrite(this, b, start, n);
-      }
-      if (n == 0) {
+      if (writeNetOutOnce() == 0) {
         writeBlocked = true;
         return false;
       }
@@ -706,6 +703,17 @@ public final class TlsConnection implements Closeable {
     }
     netOut.releaseIfEmpty();
     return true;
+  }
+
+  /** One transport write of netOut's pending bytes, shown to the listener. */
+  private int writeNetOutOnce() throws IOException {
+    ByteBuffer b = netOut.buffer();
+    int start = b.position();
+    int n = out.write(b);
+    if (n > 0 && listener != null) {
+      listener.onTransportWrite(this, b, start, n);
+    }
+    return n;
   }
 
   /** Runs delegated tasks inline, or hands one to the executor and reports TASK. */
@@ -937,12 +945,7 @@ public final class TlsConnection implements Closeable {
         }
       }
       if (netOut.hasRemaining()) {
-        ByteBuffer b = netOut.buffer();
-        int start = b.position();
-        int n = out.write(b); // one attempt: never block or loop on a failed connection
-        if (n > 0 && listener != null) {
-          listener.onTransportWrite(this, b, start, n);
-        }
+        writeNetOutOnce(); // one attempt: never block or loop on a failed connection
       }
       engine.closeOutbound();
     } catch (IOException | RuntimeException ignored) {
@@ -1036,7 +1039,7 @@ public final class TlsConnection implements Closeable {
   /** Whether the next buffered record's header says application_data (23). */
   private boolean applicationDataRecordNext() {
     ByteBuffer b = netIn.buffer();
-    return b != null && b.hasRemaining() && b.get(b.position()) == 23;
+    return b != null && b.hasRemaining() && b.get(b.position()) == APPLICATION_DATA;
   }
 
   private boolean completeRecordBuffered() {
