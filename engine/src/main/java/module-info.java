@@ -6,4 +6,5 @@
 module dev.tlsloop {
   exports dev.tlsloop;
   exports dev.tlsloop.trace;
+  exports dev.tlsloop.loop;
 }

@@ -259,6 +259,9 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
     boolean progressed;
     engineLock.lock();
     try {
+      if (conn.checkDeadlines(System.nanoTime())) {
+        throw conn.failure(); // the connection's own deadline (TlsConfig timeouts) passed
+      }
       TlsState before = conn.state();
       switch (op) {
         case READ:
@@ -353,7 +356,7 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
     try {
       selector.selectedKeys().clear();
       // A wakeup or a spurious return just leads to one more call; the deadline stays.
-      selector.select(deadline == 0 ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+      selector.select(waitMillis(deadline));
     } finally {
       if (writer) {
         writerWaits = TlsNeed.NOTHING;
@@ -361,6 +364,26 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
         readerWaits = TlsNeed.NOTHING;
       }
     }
+  }
+
+  /**
+   * How long a select may wait: until the caller's timeout or the connection's own next deadline
+   * (handshake, idle, close), whichever comes first; 0 = no limit. The next call then checks the
+   * connection's deadlines.
+   */
+  private long waitMillis(long deadline) {
+    long connDeadline;
+    engineLock.lock();
+    try {
+      connDeadline = conn.nextDeadline();
+    } finally {
+      engineLock.unlock();
+    }
+    long until = deadline == 0 ? connDeadline : Math.min(deadline, connDeadline);
+    if (until == Long.MAX_VALUE) {
+      return 0;
+    }
+    return Math.max(1, TimeUnit.NANOSECONDS.toMillis(until - System.nanoTime()) + 1);
   }
 
   private void awaitProgress(long deadline) throws IOException {

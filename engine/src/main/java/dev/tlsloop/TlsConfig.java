@@ -7,6 +7,7 @@ import java.nio.channels.WritableByteChannel;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -67,6 +68,18 @@ public final class TlsConfig {
   private final boolean releaseBuffersWhenIdle;
   private final Executor taskExecutor;
   private final TlsListener listener;
+  private final Duration handshakeTimeout;
+  private final Duration idleTimeout;
+  private final Duration closeTimeout;
+
+  /** Default {@link Builder#handshakeTimeout}: 10 seconds (Netty's default too). */
+  public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Default {@link Builder#idleTimeout} of a server: 5 minutes. Clients have none by default. */
+  public static final Duration DEFAULT_SERVER_IDLE_TIMEOUT = Duration.ofMinutes(5);
+
+  /** Default {@link Builder#closeTimeout}: 5 seconds. */
+  public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
   private TlsConfig(Builder b) throws GeneralSecurityException {
     this.client = b.client;
@@ -82,7 +95,44 @@ public final class TlsConfig {
     this.releaseBuffersWhenIdle = b.releaseBuffersWhenIdle;
     this.taskExecutor = b.taskExecutor;
     this.listener = b.listener;
+    this.handshakeTimeout = b.handshakeTimeout;
+    this.idleTimeout =
+        b.idleTimeout != null
+            ? b.idleTimeout
+            : b.client ? Duration.ZERO : DEFAULT_SERVER_IDLE_TIMEOUT;
+    this.closeTimeout = b.closeTimeout;
     this.context = b.context != null ? b.context : b.buildContext();
+  }
+
+  /** A copy of {@code base} for an event loop (see {@link #forEventLoop}). */
+  private TlsConfig(TlsConfig base, Executor taskExecutor) {
+    this.context = base.context;
+    this.client = base.client;
+    this.host = base.host;
+    this.port = base.port;
+    this.verifyHostname = base.verifyHostname;
+    this.sni = base.sni;
+    this.protocols = base.protocols;
+    this.cipherSuites = base.cipherSuites;
+    this.alpn = base.alpn;
+    this.clientAuth = base.clientAuth;
+    this.allocator = base.allocator;
+    this.releaseBuffersWhenIdle = true;
+    this.taskExecutor = base.taskExecutor != null ? base.taskExecutor : taskExecutor;
+    this.listener = base.listener;
+    this.handshakeTimeout = base.handshakeTimeout;
+    this.idleTimeout = base.idleTimeout;
+    this.closeTimeout = base.closeTimeout;
+  }
+
+  /**
+   * This config as an event loop with many connections wants it: empty buffers are given back after
+   * each call (an idle connection holds none), and delegated tasks run on {@code taskExecutor}
+   * unless this config names its own executor. Everything else, the {@link SSLContext} included, is
+   * shared with this config.
+   */
+  public TlsConfig forEventLoop(Executor taskExecutor) {
+    return new TlsConfig(this, Objects.requireNonNull(taskExecutor, "taskExecutor"));
   }
 
   /** A client for {@code host:port}: default trust store, host-name check and SNI on. */
@@ -188,6 +238,30 @@ public final class TlsConfig {
     return listener;
   }
 
+  /** A connection's deadlines, starting now. */
+  Deadlines newDeadlines() {
+    return new Deadlines(
+        handshakeTimeout.toNanos(),
+        idleTimeout.toNanos(),
+        closeTimeout.toNanos(),
+        System.nanoTime());
+  }
+
+  /** The handshake timeout of every connection (0 = none). */
+  public Duration handshakeTimeout() {
+    return handshakeTimeout;
+  }
+
+  /** The idle timeout of every connection (0 = none). */
+  public Duration idleTimeout() {
+    return idleTimeout;
+  }
+
+  /** The close timeout of every connection (0 = none). */
+  public Duration closeTimeout() {
+    return closeTimeout;
+  }
+
   /** Builds a {@link TlsConfig}. Every option has a safe default. */
   public static final class Builder {
     private final boolean client;
@@ -209,6 +283,9 @@ public final class TlsConfig {
     private boolean releaseBuffersWhenIdle;
     private Executor taskExecutor;
     private TlsListener listener;
+    private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+    private Duration idleTimeout;
+    private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
 
     private Builder(boolean client) {
       this.client = client;
@@ -325,6 +402,43 @@ public final class TlsConfig {
     public Builder listener(TlsListener listener) {
       this.listener = listener;
       return this;
+    }
+
+    /**
+     * How long the handshake may take, counted from the connection's creation (default {@link
+     * #DEFAULT_HANDSHAKE_TIMEOUT}, 10 s; {@link Duration#ZERO} for none). Bounds peers that connect
+     * and send nothing or drip their hello.
+     */
+    public Builder handshakeTimeout(Duration timeout) {
+      this.handshakeTimeout = nonNegative(timeout, "handshakeTimeout");
+      return this;
+    }
+
+    /**
+     * How long an open connection may move no byte either way on its transport (servers: {@link
+     * #DEFAULT_SERVER_IDLE_TIMEOUT}, 5 min; clients: none; {@link Duration#ZERO} for none). Bounds
+     * peers that stop halfway through a record.
+     */
+    public Builder idleTimeout(Duration timeout) {
+      this.idleTimeout = nonNegative(timeout, "idleTimeout");
+      return this;
+    }
+
+    /**
+     * How long the closure may take once we sent close_notify: the peer's close_notify must arrive
+     * (and ours be written) within it (default {@link #DEFAULT_CLOSE_TIMEOUT}, 5 s; {@link
+     * Duration#ZERO} for none).
+     */
+    public Builder closeTimeout(Duration timeout) {
+      this.closeTimeout = nonNegative(timeout, "closeTimeout");
+      return this;
+    }
+
+    private static Duration nonNegative(Duration d, String what) {
+      if (d.isNegative()) {
+        throw new IllegalArgumentException(what + " must not be negative: " + d);
+      }
+      return d;
     }
 
     /** Builds the config. */

@@ -85,6 +85,7 @@ public final class TlsConnection implements Closeable {
   private final RoleBuffer netOut;
   private final Executor taskExecutor;
   private final boolean client;
+  private final Deadlines deadlines;
 
   private TlsListener listener;
   private volatile Runnable taskDone;
@@ -140,6 +141,7 @@ public final class TlsConnection implements Closeable {
     this.client = config.isClient();
     this.taskExecutor = config.taskExecutor();
     this.listener = config.listener();
+    this.deadlines = config.newDeadlines();
     BufferAllocator alloc = config.allocator();
     boolean release = config.releaseBuffersWhenIdle();
     this.netIn = new RoleBuffer(BufferRole.NET_IN, alloc, release, this);
@@ -178,6 +180,45 @@ public final class TlsConnection implements Closeable {
   /** The negotiated session (meaningful once {@link TlsState#OPEN}). */
   public SSLSession session() {
     return engine.getSession();
+  }
+
+  /**
+   * When this connection next needs {@link #checkDeadlines}, on the {@link System#nanoTime()}
+   * clock; {@link Long#MAX_VALUE} when no deadline applies (none configured, or the connection
+   * ended). The deadline in force depends on the state: the handshake timeout until {@link
+   * TlsState#OPEN}, then the idle timeout (renewed by every byte moved on the transport), and the
+   * close timeout from {@link #shutdownOutput()} on. A loop waits no longer than this.
+   */
+  public long nextDeadline() {
+    return deadlines.next(state);
+  }
+
+  /**
+   * Fails the connection if a deadline passed at {@code nowNanos} ({@link System#nanoTime()}): it
+   * becomes {@link TlsState#FAILED} with a {@link TlsTimeoutException} as its {@link #failure()},
+   * its transport is closed and its buffers released. Returns whether it did.
+   */
+  public boolean checkDeadlines(long nowNanos) {
+    TlsTimeoutException timeout = deadlines.expired(state, nowNanos);
+    if (timeout == null) {
+      return false;
+    }
+    fail(timeout, false);
+    return true;
+  }
+
+  /**
+   * Ends the connection at once without close_notify: the transport is closed and the buffers
+   * released, and the peer sees the stream end without close_notify, which it must treat as a
+   * truncation, not a clean end (RFC 8446 section 6.1). For a local failure (an application error)
+   * where ending cleanly would tell the peer a lie. The connection becomes {@link TlsState#FAILED}
+   * with {@code cause} as its {@link #failure()}; nothing happens if it already ended.
+   */
+  public void abort(IOException cause) {
+    Objects.requireNonNull(cause, "cause");
+    if (!state.isTerminal()) {
+      fail(cause, false);
+    }
   }
 
   /** Whether this side is the client. */
@@ -398,6 +439,7 @@ public final class TlsConnection implements Closeable {
       }
       if (!outboundShut) {
         outboundShut = true;
+        deadlines.closing(System.nanoTime());
         engine.closeOutbound();
       }
       TlsNeed n = wrapUntilOutboundDone();
@@ -649,6 +691,7 @@ public final class TlsConnection implements Closeable {
       netIn.endFill();
     }
     if (n > 0) {
+      deadlines.activity(System.nanoTime());
       if (listener != null) {
         listener.onTransportRead(this, netIn.buffer(), netIn.buffer().limit() - n, n);
       }
@@ -710,8 +753,11 @@ public final class TlsConnection implements Closeable {
     ByteBuffer b = netOut.buffer();
     int start = b.position();
     int n = out.write(b);
-    if (n > 0 && listener != null) {
-      listener.onTransportWrite(this, b, start, n);
+    if (n > 0) {
+      deadlines.activity(System.nanoTime());
+      if (listener != null) {
+        listener.onTransportWrite(this, b, start, n);
+      }
     }
     return n;
   }
@@ -909,6 +955,14 @@ public final class TlsConnection implements Closeable {
    * transport closed, buffers released. Returns the exception to throw.
    */
   private IOException fail(Exception e) {
+    return fail(e, true);
+  }
+
+  /**
+   * Fails the connection; with {@code sendAlert} false nothing more is wrapped (a timeout or an
+   * abort: whatever the engine would wrap then is its next handshake flight, not an alert).
+   */
+  private IOException fail(Exception e, boolean sendAlert) {
     if (e instanceof IllegalStateException && state != TlsState.FAILED && failure == null) {
       throw (IllegalStateException) e; // misuse does not poison the connection
     }
@@ -926,7 +980,8 @@ public final class TlsConnection implements Closeable {
       // the engine wrap a close_notify, and the peer would take our failure (say, a truncated
       // inbound) for an orderly end of the stream we were sending, losing what we never sent.
       for (int i = 0;
-          i < 4
+          sendAlert
+              && i < 4
               && engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP
               && !engine.isOutboundDone();
           i++) {
