@@ -19,7 +19,11 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalInt;
 import javax.net.ssl.SSLSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code demo client}: what Python's ssl client example does, over tlsloop. Default trust store,
@@ -27,117 +31,134 @@ import javax.net.ssl.SSLSession;
  * close with close_notify. Every failure ends with one line from {@link Failure} and its exit code.
  */
 final class DemoClient {
-  static final String USAGE =
-      String.join(
-          "\n",
-          "usage: demo client [options] [HOST [PORT]]",
-          "  (no HOST: start the demo server in-process on a free port, with a fresh CA that",
-          "   the client trusts explicitly; verification stays on. PORT defaults to 443.)",
-          "  --message TEXT         what to send (default 'Hello, server!')",
-          "  --http PATH            send an HTTP/1.1 GET for PATH instead (Connection: close)",
-          "  --stdin                interactive: send stdin as it arrives, print what arrives",
-          "  --tls1.2 | --tls1.3    only this protocol version",
-          "  --cacert FILE          trust the CAs in this PEM file instead of the default store",
-          "  --cert FILE --key FILE client certificate and key for mutual TLS (PEM)",
-          "  --alpn P1,P2           offer these ALPN protocols",
-          "  --timeout SECONDS      give up waiting for the server after this long (default 10)",
-          "  --insecure             DANGEROUS: do not verify the server's certificate",
-          "  --trace                print an annotated trace of the connection");
-
   static final String DEFAULT_MESSAGE = "Hello, server!";
 
   /** The client's settings, from the command line. */
-  static final class Options {
+  @Command(
+      name = "client",
+      separator = " ",
+      synopsisHeading = "usage: ",
+      customSynopsis = "demo client [options] [HOST [PORT]]%n",
+      description = {
+        "Sends a message and prints the reply until the server's close_notify.",
+        "No HOST: starts the demo server in-process on a free port, with a fresh CA that the"
+            + " client trusts explicitly; verification stays on.",
+        ""
+      },
+      footer = {
+        "",
+        "Exit status: 0 after the server's close_notify, 2 for a bad command line, 3 to 10 per"
+            + " kind of failure (see README)."
+      })
+  static final class Options implements Cli.Checked {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "HOST", description = "server name")
     String host;
+
+    @Parameters(
+        index = "1",
+        arity = "0..1",
+        paramLabel = "PORT",
+        description = "server port (default ${DEFAULT-VALUE})")
     int port = 443;
+
+    @Option(
+        names = "--message",
+        paramLabel = "TEXT",
+        description = "what to send (default '${DEFAULT-VALUE}')")
     String message = DEFAULT_MESSAGE;
+
+    @Option(
+        names = "--http",
+        paramLabel = "PATH",
+        description = "send an HTTP/1.1 GET for PATH instead (Connection: close)")
     String httpPath;
+
+    @Option(
+        names = "--stdin",
+        description = "interactive: send stdin as it arrives, print what arrives")
     boolean stdin;
+
     String[] protocols;
+
+    @Option(
+        names = "--cacert",
+        paramLabel = "FILE",
+        description = "trust the CAs in this PEM file instead of the default store")
     Path cacert;
+
+    @Option(
+        names = "--cert",
+        paramLabel = "FILE",
+        description = "client certificate for mutual TLS (PEM; needs --key)")
     Path cert;
+
+    @Option(names = "--key", paramLabel = "FILE", description = "its private key (PEM)")
     Path key;
+
     String[] alpn;
+
     Duration timeout = Duration.ofSeconds(10);
+
+    @Option(names = "--insecure", description = "DANGEROUS: do not verify the server's certificate")
     boolean insecure;
+
+    @Option(names = "--trace", description = "print an annotated trace of the connection")
     boolean trace;
 
-    static Options parse(List<String> argv) throws Args.UsageException {
-      Options o = new Options();
-      Args a = new Args(argv);
-      while (a.hasNext()) {
-        String arg = a.next();
-        switch (arg) {
-          case "--message":
-            o.message = a.value(arg);
-            break;
-          case "--http":
-            o.httpPath = a.value(arg);
-            if (!o.httpPath.startsWith("/")) {
-              throw new Args.UsageException("--http needs a path starting with /");
-            }
-            break;
-          case "--stdin":
-            o.stdin = true;
-            break;
-          case "--tls1.2":
-            o.protocols = new String[] {"TLSv1.2"};
-            break;
-          case "--tls1.3":
-            o.protocols = new String[] {"TLSv1.3"};
-            break;
-          case "--cacert":
-            o.cacert = Path.of(a.value(arg));
-            break;
-          case "--cert":
-            o.cert = Path.of(a.value(arg));
-            break;
-          case "--key":
-            o.key = Path.of(a.value(arg));
-            break;
-          case "--alpn":
-            o.alpn = a.value(arg).split(",");
-            break;
-          case "--timeout":
-            o.timeout = Duration.ofSeconds(a.intValue(arg, 0, 86400));
-            break;
-          case "--insecure":
-            o.insecure = true;
-            break;
-          case "--trace":
-            o.trace = true;
-            break;
-          default:
-            a.positional(arg);
-        }
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true,
+        description = "show this help and exit")
+    boolean help;
+
+    @Option(names = "--tls1.2", description = "only TLS 1.2 (the last of --tls1.2/--tls1.3 wins)")
+    void setTls12(boolean on) {
+      protocols = new String[] {"TLSv1.2"};
+    }
+
+    @Option(names = "--tls1.3", description = "only TLS 1.3")
+    void setTls13(boolean on) {
+      protocols = new String[] {"TLSv1.3"};
+    }
+
+    @Option(names = "--alpn", paramLabel = "P1,P2", description = "offer these ALPN protocols")
+    void setAlpn(String list) {
+      alpn = list.split(",");
+    }
+
+    @Option(
+        names = "--timeout",
+        paramLabel = "SECONDS",
+        description = "give up waiting for the server after this long (default 10)")
+    void setTimeout(int seconds) {
+      timeout = Duration.ofSeconds(seconds);
+    }
+
+    static Options parse(List<String> argv) throws Cli.UsageException {
+      return Cli.parse(new Options(), argv);
+    }
+
+    @Override
+    public void check() throws Cli.UsageException {
+      if (timeout.isNegative() || timeout.getSeconds() > 86400) {
+        throw new Cli.UsageException(
+            "--timeout must be between 0 and 86400: " + timeout.getSeconds());
       }
-      List<String> pos = a.positionals();
-      if (pos.size() > 2) {
-        throw new Args.UsageException("too many arguments: " + pos);
+      if (httpPath != null && !httpPath.startsWith("/")) {
+        throw new Cli.UsageException("--http needs a path starting with /");
       }
-      if (!pos.isEmpty()) {
-        o.host = pos.get(0);
+      if (port < 1 || port > 65535) {
+        throw new Cli.UsageException("PORT out of range: " + port);
       }
-      if (pos.size() == 2) {
-        try {
-          o.port = Integer.parseInt(pos.get(1));
-        } catch (NumberFormatException e) {
-          throw new Args.UsageException("PORT must be a number: " + pos.get(1));
-        }
-        if (o.port < 1 || o.port > 65535) {
-          throw new Args.UsageException("PORT out of range: " + pos.get(1));
-        }
+      if ((cert == null) != (key == null)) {
+        throw new Cli.UsageException("--cert and --key go together");
       }
-      if ((o.cert == null) != (o.key == null)) {
-        throw new Args.UsageException("--cert and --key go together");
+      if (stdin && httpPath != null) {
+        throw new Cli.UsageException("use either --stdin or --http");
       }
-      if (o.stdin && o.httpPath != null) {
-        throw new Args.UsageException("use either --stdin or --http");
+      if (host == null && (cacert != null || insecure)) {
+        throw new Cli.UsageException("--cacert/--insecure need a HOST");
       }
-      if (o.host == null && (o.cacert != null || o.insecure)) {
-        throw new Args.UsageException("--cacert/--insecure need a HOST");
-      }
-      return o;
     }
   }
 
@@ -145,15 +166,9 @@ final class DemoClient {
 
   /** Runs {@code demo client}; returns the exit status. */
   static int run(List<String> argv, InputStream stdin, PrintStream out, PrintStream err) {
-    Options o;
-    try {
-      o = Options.parse(argv);
-    } catch (Args.UsageException e) {
-      err.println("error: " + e.getMessage());
-      err.println(USAGE);
-      return Failure.USAGE.exitCode;
-    }
-    return run(o, stdin, out, err);
+    Options o = new Options();
+    OptionalInt done = Cli.parse(o, argv, out, err);
+    return done.isPresent() ? done.getAsInt() : run(o, stdin, out, err);
   }
 
   /** Runs the client with parsed options; returns the exit status. */

@@ -12,119 +12,142 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code demo server}: a TLS echo (or {@code --http}) server on a {@link SelectorLoop}, with a
  * certificate from PEM files, a PKCS12 file, or generated at start-up.
  */
 final class DemoServer implements Closeable {
-  static final String USAGE =
-      String.join(
-          "\n",
-          "usage: demo server [options]",
-          "  --port N               port to listen on (default 8443; 0 picks a free one)",
-          "  --bind ADDR            address to listen on (default 127.0.0.1)",
-          "  --http                 speak HTTP/1.1 (for curl and browsers) instead of echo",
-          "  --cert FILE --key FILE certificate chain and private key (PEM)",
-          "  --keystore FILE --storepass PASS   certificate and key from a PKCS12 file",
-          "                         (default: generate a CA and a localhost certificate)",
-          "  --ca-out FILE          where to write the generated CA certificate (PEM)",
-          "  --need-client-auth     require a client certificate (mutual TLS)",
-          "  --client-ca FILE       CAs trusted for client certificates (PEM; default: the",
-          "                         generated CA, which then also issues a client certificate)",
-          "  --tls1.2 | --tls1.3    only this protocol version",
-          "  --alpn P1,P2           ALPN protocols accepted, in preference order",
-          "  --trace                print an annotated trace of every connection");
-
   /** The server's settings, from the command line. */
-  static final class Options {
+  @Command(
+      name = "server",
+      separator = " ",
+      synopsisHeading = "usage: ",
+      customSynopsis = "demo server [options]%n",
+      description = {
+        "A TLS echo (or --http) server.",
+        "Ctrl-C stops it: every open connection gets close_notify, then the port closes.",
+        ""
+      })
+  static final class Options implements Cli.Checked {
+    @Option(
+        names = "--port",
+        paramLabel = "N",
+        description = "port to listen on (default ${DEFAULT-VALUE}; 0 picks a free one)")
     int port = 8443;
+
+    @Option(
+        names = "--bind",
+        paramLabel = "ADDR",
+        description = "address to listen on (default ${DEFAULT-VALUE})")
     String bind = "127.0.0.1";
+
+    @Option(
+        names = "--http",
+        description = "speak HTTP/1.1 (for curl and browsers) instead of echo")
     boolean http;
+
+    @Option(
+        names = "--cert",
+        paramLabel = "FILE",
+        description =
+            "certificate chain (PEM; needs --key; default: generate a CA and a localhost"
+                + " certificate)")
     Path cert;
+
+    @Option(names = "--key", paramLabel = "FILE", description = "its private key (PEM)")
     Path key;
+
+    @Option(
+        names = "--keystore",
+        paramLabel = "FILE",
+        description = "certificate and key from a PKCS12 file (needs --storepass)")
     Path keystore;
+
     char[] storepass;
+
+    @Option(
+        names = "--ca-out",
+        paramLabel = "FILE",
+        description = "where to write the generated CA certificate (PEM)")
     Path caOut;
+
+    @Option(names = "--need-client-auth", description = "require a client certificate (mutual TLS)")
     boolean needClientAuth;
+
+    @Option(
+        names = "--client-ca",
+        paramLabel = "FILE",
+        description =
+            "CAs trusted for client certificates (PEM; default: the generated CA, which then"
+                + " also issues a client certificate)")
     Path clientCa;
+
     String[] protocols;
+
     String[] alpn;
+
+    @Option(names = "--trace", description = "print an annotated trace of every connection")
     boolean trace;
 
-    static Options parse(List<String> argv) throws Args.UsageException {
-      Options o = new Options();
-      Args a = new Args(argv);
-      while (a.hasNext()) {
-        String arg = a.next();
-        switch (arg) {
-          case "--port":
-            o.port = a.intValue(arg, 0, 65535);
-            break;
-          case "--bind":
-            o.bind = a.value(arg);
-            break;
-          case "--http":
-            o.http = true;
-            break;
-          case "--cert":
-            o.cert = Path.of(a.value(arg));
-            break;
-          case "--key":
-            o.key = Path.of(a.value(arg));
-            break;
-          case "--keystore":
-            o.keystore = Path.of(a.value(arg));
-            break;
-          case "--storepass":
-            o.storepass = a.value(arg).toCharArray();
-            break;
-          case "--ca-out":
-            o.caOut = Path.of(a.value(arg));
-            break;
-          case "--need-client-auth":
-            o.needClientAuth = true;
-            break;
-          case "--client-ca":
-            o.clientCa = Path.of(a.value(arg));
-            break;
-          case "--tls1.2":
-            o.protocols = new String[] {"TLSv1.2"};
-            break;
-          case "--tls1.3":
-            o.protocols = new String[] {"TLSv1.3"};
-            break;
-          case "--alpn":
-            o.alpn = a.value(arg).split(",");
-            break;
-          case "--trace":
-            o.trace = true;
-            break;
-          default:
-            a.positional(arg);
-        }
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true,
+        description = "show this help and exit")
+    boolean help;
+
+    @Option(names = "--storepass", paramLabel = "PASS", description = "the PKCS12 file's password")
+    void setStorepass(String pass) {
+      storepass = pass.toCharArray();
+    }
+
+    @Option(names = "--tls1.2", description = "only TLS 1.2 (the last of --tls1.2/--tls1.3 wins)")
+    void setTls12(boolean on) {
+      protocols = new String[] {"TLSv1.2"};
+    }
+
+    @Option(names = "--tls1.3", description = "only TLS 1.3")
+    void setTls13(boolean on) {
+      protocols = new String[] {"TLSv1.3"};
+    }
+
+    @Option(
+        names = "--alpn",
+        paramLabel = "P1,P2",
+        description = "ALPN protocols accepted, in preference order")
+    void setAlpn(String list) {
+      alpn = list.split(",");
+    }
+
+    static Options parse(List<String> argv) throws Cli.UsageException {
+      return Cli.parse(new Options(), argv);
+    }
+
+    @Override
+    public void check() throws Cli.UsageException {
+      if (port < 0 || port > 65535) {
+        throw new Cli.UsageException("--port must be between 0 and 65535: " + port);
       }
-      if (!a.positionals().isEmpty()) {
-        throw new Args.UsageException("unexpected argument " + a.positionals().get(0));
+      if ((cert == null) != (key == null)) {
+        throw new Cli.UsageException("--cert and --key go together");
       }
-      if ((o.cert == null) != (o.key == null)) {
-        throw new Args.UsageException("--cert and --key go together");
+      if (keystore != null && storepass == null) {
+        throw new Cli.UsageException("--keystore needs --storepass");
       }
-      if (o.keystore != null && o.storepass == null) {
-        throw new Args.UsageException("--keystore needs --storepass");
+      if (keystore != null && cert != null) {
+        throw new Cli.UsageException("use either --cert/--key or --keystore");
       }
-      if (o.keystore != null && o.cert != null) {
-        throw new Args.UsageException("use either --cert/--key or --keystore");
+      if (clientCa != null && !needClientAuth) {
+        throw new Cli.UsageException("--client-ca only makes sense with --need-client-auth");
       }
-      if (o.clientCa != null && !o.needClientAuth) {
-        throw new Args.UsageException("--client-ca only makes sense with --need-client-auth");
-      }
-      if (o.needClientAuth && o.clientCa == null && (o.cert != null || o.keystore != null)) {
-        throw new Args.UsageException(
+      if (needClientAuth && clientCa == null && (cert != null || keystore != null)) {
+        throw new Cli.UsageException(
             "--need-client-auth with your own certificate needs --client-ca");
       }
-      return o;
     }
   }
 
@@ -264,13 +287,10 @@ final class DemoServer implements Closeable {
 
   /** Runs {@code demo server} in the foreground until Ctrl-C. */
   static int run(List<String> argv, PrintStream out, PrintStream err) {
-    Options o;
-    try {
-      o = Options.parse(argv);
-    } catch (Args.UsageException e) {
-      err.println("error: " + e.getMessage());
-      err.println(USAGE);
-      return Failure.USAGE.exitCode;
+    Options o = new Options();
+    OptionalInt done = Cli.parse(o, argv, out, err);
+    if (done.isPresent()) {
+      return done.getAsInt();
     }
     DemoServer server;
     try {

@@ -2,6 +2,7 @@ package dev.tlsloop.demo;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import javax.net.ssl.SSLSession;
 
@@ -12,16 +13,18 @@ import javax.net.ssl.SSLSession;
  * HTTP/1.0 connections close after the response, with close_notify first.
  */
 final class HttpHandler implements SelectorLoop.Handler {
-  private static final int MAX_HEAD = 16 * 1024;
-
-  /** Bytes of the request head being collected (ISO-8859-1: one char per byte). */
-  private final StringBuilder head = new StringBuilder();
+  /** Request heads, cut from the stream in one pass over its bytes. */
+  private final RequestHeadReader heads = new RequestHeadReader();
 
   /** Body bytes of the current request still to skip. */
   private long bodyLeft;
 
   private int requests;
 
+  /**
+   * Answers every whole request in {@code data}, in order (pipelined requests in one read get one
+   * response each); a partial head is kept for the next call.
+   */
   @Override
   public void received(ByteBuffer data, SelectorLoop.Session session) {
     while (data.hasRemaining()) {
@@ -31,26 +34,26 @@ final class HttpHandler implements SelectorLoop.Handler {
         bodyLeft -= skip;
         continue;
       }
-      head.append((char) (data.get() & 0xff));
-      int len = head.length();
-      if (len >= 4 && head.lastIndexOf("\r\n\r\n") == len - 4) {
-        String request = head.toString();
-        head.setLength(0);
-        if (respond(request, session)) {
-          return; // closing: whatever follows is not read
-        }
-      } else if (len > MAX_HEAD) {
+      List<String> head;
+      try {
+        head = heads.next(data);
+      } catch (RequestHeadReader.TooLargeException e) {
         send(session, 431, "Request Header Fields Too Large", "request head too large\n", true);
         session.closeAfterSending();
         return;
+      }
+      if (head == null) {
+        return; // the rest of the head comes with a later read
+      }
+      if (respond(head, session)) {
+        return; // closing: whatever follows is not read
       }
     }
   }
 
   /** Answers one request; returns true when the connection closes after it. */
-  private boolean respond(String request, SelectorLoop.Session session) {
-    String[] lines = request.split("\r\n");
-    String[] first = lines[0].split(" ");
+  private boolean respond(List<String> lines, SelectorLoop.Session session) {
+    String[] first = lines.get(0).split(" ");
     if (first.length != 3 || !first[2].startsWith("HTTP/1.")) {
       send(session, 400, "Bad Request", "bad request line\n", true);
       session.closeAfterSending();
@@ -61,13 +64,13 @@ final class HttpHandler implements SelectorLoop.Handler {
     boolean http10 = first[2].equals("HTTP/1.0");
     boolean close = http10;
     String userAgent = "-";
-    for (int i = 1; i < lines.length; i++) {
-      int colon = lines[i].indexOf(':');
+    for (String line : lines.subList(1, lines.size())) {
+      int colon = line.indexOf(':');
       if (colon <= 0) {
         continue;
       }
-      String name = lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT);
-      String value = lines[i].substring(colon + 1).trim();
+      String name = line.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+      String value = line.substring(colon + 1).trim();
       if (name.equals("connection") && value.equalsIgnoreCase("close")) {
         close = true;
       } else if (name.equals("content-length")) {

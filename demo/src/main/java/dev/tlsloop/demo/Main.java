@@ -4,10 +4,37 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code java -jar tlsloop-demo.jar client|server ...}: dispatches to the two demos. */
 public final class Main {
   private Main() {}
+
+  /**
+   * The top level, parsed only when the first argument is not a command: it prints the help, or a
+   * usage error that names the command the user probably meant.
+   */
+  @Command(
+      name = "demo",
+      synopsisHeading = "usage: ",
+      customSynopsis = "demo client|server [options]%n",
+      description = {"tlsloop's demo: a TLS client and a TLS server on the tlsloop engine.", ""},
+      commandListHeading = "%ncommands:%n",
+      subcommands = {DemoClient.Options.class, DemoServer.Options.class},
+      footer = {"", "demo COMMAND --help lists the command's options."})
+  static final class Commands implements Cli.Checked {
+    @Option(
+        names = {"-h", "--help"},
+        usageHelp = true,
+        description = "show this help and exit")
+    boolean help;
+
+    @Override
+    public void check() throws Cli.UsageException {
+      throw new Cli.UsageException("no command: use client or server");
+    }
+  }
 
   /** Entry point. */
   public static void main(String[] args) {
@@ -26,18 +53,10 @@ public final class Main {
         return DemoClient.run(rest, in, out, err);
       case "server":
         return DemoServer.run(rest, out, err);
-      case "-h":
-      case "--help":
       case "help":
-        out.println(DemoClient.USAGE + "\n\n" + DemoServer.USAGE);
-        return 0;
+        return Cli.parse(new Commands(), List.of("--help"), out, err).getAsInt();
       default:
-        err.println(
-            (cmd.isEmpty() ? "" : "unknown command " + cmd + "\n")
-                + DemoClient.USAGE
-                + "\n\n"
-                + DemoServer.USAGE);
-        return Failure.USAGE.exitCode;
+        return Cli.parse(new Commands(), Arrays.asList(args), out, err).getAsInt();
     }
   }
 }
