@@ -45,7 +45,7 @@ final class LoopFixture {
   }
 
   /** Echoes everything; stops taking data while the send queue is full (backpressure). */
-  static final class Echo implements TlsHandler {
+  static class Echo implements TlsHandler {
     @Override
     public void onData(LoopConnection conn, ByteBuffer data) {
       conn.send(data); // what does not fit stays in data: reading pauses until onWritable
