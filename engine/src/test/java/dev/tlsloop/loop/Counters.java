@@ -14,4 +14,15 @@ final class Counters {
     }
     return s;
   }
+
+  /** The stats once no connection holds a buffer (idle ones give theirs back after a turn). */
+  static LoopStats settleBuffers(TlsLoopGroup g) throws InterruptedException {
+    long until = System.nanoTime() + 10_000_000_000L;
+    LoopStats s = g.stats();
+    while (s.bufferBytesHeld() > 0 && System.nanoTime() < until) {
+      Thread.sleep(20);
+      s = g.stats();
+    }
+    return s;
+  }
 }
