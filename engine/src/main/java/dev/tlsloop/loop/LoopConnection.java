@@ -142,7 +142,11 @@ public final class LoopConnection {
    * ends once the peer answered or the close timeout passed. Safe from any thread.
    */
   public void close() {
-    loop.execute(() -> loop.requestClose(this));
+    if (loop.inLoop()) {
+      loop.requestClose(this); // at once: nothing more is delivered to the handler
+    } else {
+      loop.execute(() -> loop.requestClose(this));
+    }
   }
 
   /**
@@ -150,7 +154,13 @@ public final class LoopConnection {
    * is dropped. Safe from any thread.
    */
   public void abort() {
-    loop.execute(() -> loop.abort(this, CloseCause.ABORTED, new IOException("aborted by caller")));
+    Runnable abort =
+        () -> loop.abort(this, CloseCause.ABORTED, new IOException("aborted by the application"));
+    if (loop.inLoop()) {
+      abort.run();
+    } else {
+      loop.execute(abort);
+    }
   }
 
   /** Runs {@code task} on this connection's loop thread, waking it. Safe from any thread. */

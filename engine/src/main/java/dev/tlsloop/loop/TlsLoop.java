@@ -347,6 +347,9 @@ final class TlsLoop implements Runnable {
    * stopped it with records still buffered (they are served next turn, not stranded).
    */
   private boolean receive(LoopConnection c) throws IOException {
+    if (c.kept != null && c.closeRequested) {
+      c.kept = null; // the handler closed: what it had not taken is dropped
+    }
     if (c.kept != null && !offerKept(c)) {
       return false;
     }
