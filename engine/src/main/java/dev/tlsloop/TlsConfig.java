@@ -427,10 +427,11 @@ public final class TlsConfig {
      * Information Access), CRLs from its distribution points as fallback, independent of the
      * JVM-wide {@code ocsp.enable} and {@code com.sun.security.enableCRLDP}. It fails hard: a
      * certificate whose status cannot be learned (no responder, no CRL, none reachable) fails the
-     * handshake with "Could not determine revocation status". The trust anchors are the {@link
-     * #trust(KeyStore) trust store}, else the JDK default ones. Cannot be combined with {@link
-     * #trustManagers}, {@link #insecureTrustAnyCertificate} or {@link #sslContext}: the check lives
-     * in the trust manager.
+     * handshake; for one that names neither, the JDK reports "Certificate does not specify OCSP
+     * responder", with the CRL fallback's "Could not determine revocation status" attached as
+     * suppressed. The trust anchors are the {@link #trust(KeyStore) trust store}, else the JDK
+     * default ones. Cannot be combined with {@link #trustManagers}, {@link
+     * #insecureTrustAnyCertificate} or {@link #sslContext}: the check lives in the trust manager.
      *
      * <p>Server-side OCSP stapling (RFC 6066 section 8, RFC 6961) is the JDK's and JVM-wide: start
      * the server JVM with {@code -Djdk.tls.server.enableStatusRequestExtension=true}; the JDK then
