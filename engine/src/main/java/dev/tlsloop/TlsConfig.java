@@ -368,10 +368,11 @@ public final class TlsConfig {
      * Whether a client resumes sessions (default true, as the JDK does): a second connection of
      * this config to the same host and port offers the first one's session (TLS 1.2 session id or
      * ticket, TLS 1.3 PSK) and, if the server accepts, skips the certificate exchange. With {@code
-     * false} every handshake is a full one: the engine is created without a port, so the JDK's
-     * client session cache, keyed by host:port, neither finds nor stores a session for it (JVM-wide
+     * false} every handshake is a full one: the engine is created with port -1, so the JDK's client
+     * session cache, keyed by host:port, neither finds nor stores a session for it (JVM-wide
      * properties such as {@code jdk.tls.client.enableSessionTicketExtension} are not used). A
-     * server always accepts resumption the JDK way; this option is for clients.
+     * server resumes whenever the JDK does: on a server config, {@link #build} refuses {@code
+     * false}.
      */
     public Builder sessionResumption(boolean resume) {
       this.sessionResumption = resume;
@@ -398,8 +399,7 @@ public final class TlsConfig {
 
     /**
      * How long a cached session may be resumed (default: the JDK's 24 hours, 86400 s on JDK 17 and
-     * 25), in whole seconds (a fraction is dropped). A server's value is also the lifetime it
-     * announces in TLS 1.3 tickets.
+     * 25), in whole seconds (a fraction is dropped).
      *
      * <p>Cache size and lifetime belong to an {@link SSLContext}, and the default client context
      * ({@code SSLContext.getDefault()}, used by a client with default trust and no key) is shared
