@@ -11,19 +11,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tlsloop.testkit.TestPki;
 import java.net.Socket;
-import java.security.Principal;
-import java.security.PrivateKey;
+import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSessionContext;
-import javax.net.ssl.X509ExtendedKeyManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,8 +31,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Session resumption per config: on by default, off with {@code sessionResumption(false)}; cache
  * size and lifetime land on a private context. A resumed handshake (TLS 1.2 session id or ticket,
- * TLS 1.3 PSK) has no Certificate message, so the server never picks a certificate: counting the
- * server key manager's choices tells full handshakes from resumed ones, for both protocols.
+ * TLS 1.3 PSK) has no Certificate message, so the client verifies no chain: counting the client
+ * trust manager's checks tells full handshakes from resumed ones, for both protocols.
  */
 class SessionResumptionTest {
   private static TestPki pki;
@@ -66,20 +64,18 @@ class SessionResumptionTest {
     return out;
   }
 
-  private static TlsConfig server(CountingKeyManager km, String protocol) throws Exception {
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(new KeyManager[] {km}, pki.trustManagers(), null);
-    return TlsConfig.server(ctx).protocols(protocol).build();
+  private static TlsConfig server(String protocol) throws Exception {
+    return TlsConfig.server(pki.serverContext(serverId)).protocols(protocol).build();
   }
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
   void bothConnectionsOfAConfigShareOneSessionByDefault(String protocol) throws Exception {
-    CountingKeyManager km = new CountingKeyManager(serverId);
+    CountingTrustManager tm = new CountingTrustManager();
     TlsConfig client =
-        TlsConfig.client("localhost", 1).trust(pki.trustStore()).protocols(protocol).build();
-    Exchange[] x = twoConnections(client, server(km, protocol));
-    assertEquals(1, km.serverChoices.get(), "the second handshake was abbreviated");
+        TlsConfig.client("localhost", 1).trustManagers(tm).protocols(protocol).build();
+    Exchange[] x = twoConnections(client, server(protocol));
+    assertEquals(1, tm.serverChecks.get(), "the second handshake was abbreviated");
     if (protocol.equals("TLSv1.2")) {
       byte[] first = x[0].client.connection().session().getId();
       assertTrue(first.length > 0);
@@ -90,15 +86,15 @@ class SessionResumptionTest {
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
   void withResumptionOffEveryHandshakeIsFull(String protocol) throws Exception {
-    CountingKeyManager km = new CountingKeyManager(serverId);
+    CountingTrustManager tm = new CountingTrustManager();
     TlsConfig client =
         TlsConfig.client("localhost", 1)
-            .trust(pki.trustStore())
+            .trustManagers(tm)
             .protocols(protocol)
             .sessionResumption(false)
             .build();
-    Exchange[] x = twoConnections(client, server(km, protocol));
-    assertEquals(2, km.serverChoices.get(), "both handshakes chose a certificate");
+    Exchange[] x = twoConnections(client, server(protocol));
+    assertEquals(2, tm.serverChecks.get(), "both handshakes verified the server's chain");
     // The host still reaches the host-name check, which passed (a wrong one fails: see below).
     assertEquals("localhost", x[1].client.connection().engine().getPeerHost());
     if (protocol.equals("TLSv1.2")) {
@@ -201,57 +197,61 @@ class SessionResumptionTest {
             .context());
   }
 
-  /** Delegates to the identity's key manager and counts server certificate choices. */
-  private static final class CountingKeyManager extends X509ExtendedKeyManager {
-    final AtomicInteger serverChoices = new AtomicInteger();
-    private final X509ExtendedKeyManager delegate;
+  /**
+   * Delegates to the test CA's trust manager (host-name check included) and counts the server
+   * chains it verifies. Not the server's certificate choices: JDK 25 consults the key manager again
+   * when it restores a session from a ticket (SSLSessionImpl), JDK 17 does not.
+   */
+  private static final class CountingTrustManager extends X509ExtendedTrustManager {
+    final AtomicInteger serverChecks = new AtomicInteger();
+    private final X509ExtendedTrustManager delegate;
 
-    CountingKeyManager(TestPki.Identity id) throws Exception {
-      this.delegate = (X509ExtendedKeyManager) id.keyManagers()[0];
+    CountingTrustManager() throws Exception {
+      this.delegate = (X509ExtendedTrustManager) pki.trustManagers()[0];
     }
 
     @Override
-    public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
-      String alias = delegate.chooseEngineServerAlias(keyType, issuers, engine);
-      if (alias != null) {
-        serverChoices.incrementAndGet();
-      }
-      return alias;
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      serverChecks.incrementAndGet();
+      delegate.checkServerTrusted(chain, authType, engine);
     }
 
     @Override
-    public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine e) {
-      return delegate.chooseEngineClientAlias(keyType, issuers, e);
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      serverChecks.incrementAndGet();
+      delegate.checkServerTrusted(chain, authType, socket);
     }
 
     @Override
-    public String[] getClientAliases(String keyType, Principal[] issuers) {
-      return delegate.getClientAliases(keyType, issuers);
+    public void checkServerTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
+      serverChecks.incrementAndGet();
+      delegate.checkServerTrusted(chain, authType);
     }
 
     @Override
-    public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-      return delegate.chooseClientAlias(keyType, issuers, socket);
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      delegate.checkClientTrusted(chain, authType, engine);
     }
 
     @Override
-    public String[] getServerAliases(String keyType, Principal[] issuers) {
-      return delegate.getServerAliases(keyType, issuers);
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      delegate.checkClientTrusted(chain, authType, socket);
     }
 
     @Override
-    public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-      return delegate.chooseServerAlias(keyType, issuers, socket);
+    public void checkClientTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
+      delegate.checkClientTrusted(chain, authType);
     }
 
     @Override
-    public X509Certificate[] getCertificateChain(String alias) {
-      return delegate.getCertificateChain(alias);
-    }
-
-    @Override
-    public PrivateKey getPrivateKey(String alias) {
-      return delegate.getPrivateKey(alias);
+    public X509Certificate[] getAcceptedIssuers() {
+      return delegate.getAcceptedIssuers();
     }
   }
 }
