@@ -13,7 +13,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
-import java.util.regex.Pattern;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SNIHostName;
@@ -21,6 +20,7 @@ import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
@@ -51,8 +51,13 @@ public final class TlsConfig {
     NEED
   }
 
-  private static final Pattern IP_LITERAL =
-      Pattern.compile("^[0-9.]+$|^\\[?[0-9a-fA-F:]+(%.*)?]?$");
+  /**
+   * The peer port a client engine gets when resumption is off. The JDK's client session cache
+   * stores and finds sessions only under host:port, and never under port -1
+   * (SSLSessionContextImpl.put/get), so such an engine offers no session id, no TLS 1.2 ticket and
+   * no TLS 1.3 PSK; the host still reaches the host-name check.
+   */
+  private static final int NO_RESUMPTION_PORT = -1;
 
   private final SSLContext context;
   private final boolean client;
@@ -81,6 +86,9 @@ public final class TlsConfig {
   /** Default {@link Builder#closeTimeout}: 5 seconds. */
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
+  private final IpLiteral ipLiteral;
+  private final boolean sessionResumption;
+
   private TlsConfig(Builder b) throws GeneralSecurityException {
     this.client = b.client;
     this.host = b.host;
@@ -101,6 +109,8 @@ public final class TlsConfig {
             ? b.idleTimeout
             : b.client ? Duration.ZERO : DEFAULT_SERVER_IDLE_TIMEOUT;
     this.closeTimeout = b.closeTimeout;
+    this.ipLiteral = client ? IpLiteral.parse(host) : null;
+    this.sessionResumption = b.sessionResumption;
     this.context = b.context != null ? b.context : b.buildContext();
   }
 
@@ -123,6 +133,8 @@ public final class TlsConfig {
     this.handshakeTimeout = base.handshakeTimeout;
     this.idleTimeout = base.idleTimeout;
     this.closeTimeout = base.closeTimeout;
+    this.ipLiteral = base.ipLiteral;
+    this.sessionResumption = base.sessionResumption;
   }
 
   /**
@@ -135,10 +147,25 @@ public final class TlsConfig {
     return new TlsConfig(this, Objects.requireNonNull(taskExecutor, "taskExecutor"));
   }
 
-  /** A client for {@code host:port}: default trust store, host-name check and SNI on. */
+  /**
+   * A client for {@code host:port}: default trust store, host-name check and SNI on. {@code host}
+   * is a DNS name or an IP literal: a dotted quad, or IPv6 (compressed, IPv4-mapped, in brackets,
+   * with a {@code %zone}). A literal gets no SNI and must match an iPAddress SAN of the
+   * certificate; it is recognised from the text alone, no DNS lookup is ever made here.
+   *
+   * @throws IllegalArgumentException for a host that is neither (such as {@code 010.0.0.1}, {@code
+   *     1.2.3} or {@code [::1}): other software would read it as some other address
+   */
   public static Builder client(String host, int port) {
     Builder b = new Builder(true);
     b.host = Objects.requireNonNull(host, "host");
+    if (IpLiteral.refusedAsHostName(host)) {
+      throw new IllegalArgumentException(
+          "host "
+              + host
+              + " is neither an IP literal (a dotted quad of 0-255 without leading zeros, or"
+              + " IPv6) nor a DNS name");
+    }
     b.port = port;
     return b;
   }
@@ -193,12 +220,17 @@ public final class TlsConfig {
     SSLParameters p;
     if (client) {
       // host/port name the session-cache entry; SNI and identification are set explicitly below.
-      engine = context.createSSLEngine(host, port);
+      // A literal goes in canonical form (no brackets, no zone): the JDK matches it against the
+      // iPAddress SANs.
+      engine =
+          context.createSSLEngine(
+              ipLiteral != null ? ipLiteral.canonical() : host,
+              sessionResumption ? port : NO_RESUMPTION_PORT);
       engine.setUseClientMode(true);
       p = engine.getSSLParameters();
       p.setEndpointIdentificationAlgorithm(verifyHostname ? "HTTPS" : null);
       List<SNIServerName> names = new ArrayList<>();
-      if (sni && !IP_LITERAL.matcher(host).matches()) {
+      if (sni && ipLiteral == null) {
         names.add(new SNIHostName(host)); // RFC 6066 section 3: no IP literals in SNI
       }
       p.setServerNames(names);
@@ -441,8 +473,129 @@ public final class TlsConfig {
       return d;
     }
 
+    // ---- Sessions and revocation (client-side TLS options). ----
+
+    private boolean sessionResumption = true;
+    private int sessionCacheSize; // 0: not set, the context keeps the JDK's value
+    private Duration sessionTimeout;
+    private boolean revocationChecking;
+
+    /**
+     * Whether a client resumes sessions (default true, as the JDK does): a second connection of
+     * this config to the same host and port offers the first one's session (TLS 1.2 session id or
+     * ticket, TLS 1.3 PSK) and, if the server accepts, skips the certificate exchange. With {@code
+     * false} every handshake is a full one: the engine is created with port -1, so the JDK's client
+     * session cache, keyed by host:port, neither finds nor stores a session for it (JVM-wide
+     * properties such as {@code jdk.tls.client.enableSessionTicketExtension} are not used). A
+     * server resumes whenever the JDK does: on a server config, {@link #build} refuses {@code
+     * false}.
+     */
+    public Builder sessionResumption(boolean resume) {
+      this.sessionResumption = resume;
+      return this;
+    }
+
+    /**
+     * How many sessions the context caches (default: the JDK's, 20480 on JDK 17 and 25, or the
+     * {@code javax.net.ssl.sessionCacheSize} system property). Applies to the client session cache
+     * of a client config, the server one of a server config. Setting it gives the config a private
+     * {@link SSLContext} (see {@link #sessionTimeout}). To cache nothing, use {@link
+     * #sessionResumption(boolean) sessionResumption(false)}.
+     *
+     * @throws IllegalArgumentException if {@code size < 1} (the JDK reads 0 as "no limit")
+     */
+    public Builder sessionCacheSize(int size) {
+      if (size < 1) {
+        throw new IllegalArgumentException(
+            "session cache size must be at least 1, was " + size + " (0 would mean no limit)");
+      }
+      this.sessionCacheSize = size;
+      return this;
+    }
+
+    /**
+     * How long a cached session may be resumed (default: the JDK's 24 hours, 86400 s on JDK 17 and
+     * 25), in whole seconds (a fraction is dropped).
+     *
+     * <p>Cache size and lifetime belong to an {@link SSLContext}, and the default client context
+     * ({@code SSLContext.getDefault()}, used by a client with default trust and no key) is shared
+     * by the whole JVM: when either is set, the config builds a private context with the same
+     * default trust instead, whose cache only this config's connections share. Reuse the config to
+     * resume.
+     *
+     * @throws IllegalArgumentException unless between 1 second and {@code Integer.MAX_VALUE}
+     *     seconds (the JDK reads 0 as "no limit")
+     */
+    public Builder sessionTimeout(Duration timeout) {
+      long seconds = timeout.getSeconds();
+      if (seconds < 1 || seconds > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException(
+            "session timeout must be between 1 s and " + Integer.MAX_VALUE + " s, was " + timeout);
+      }
+      this.sessionTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Whether a client checks that no certificate of the server's chain is revoked (default false,
+     * as in the JDK). When on, the chain is validated with a PKIX revocation checker: OCSP first (a
+     * response the server staples, else the responder named in the certificate's Authority
+     * Information Access), CRLs from its distribution points as fallback, independent of the
+     * JVM-wide {@code ocsp.enable} and {@code com.sun.security.enableCRLDP}. It fails hard: a
+     * certificate whose status cannot be learned (no responder, no CRL, none reachable) fails the
+     * handshake; for one that names neither, the JDK reports "Certificate does not specify OCSP
+     * responder", with the CRL fallback's "Could not determine revocation status" attached as
+     * suppressed. The trust anchors are the {@link #trust(KeyStore) trust store}, else the JDK
+     * default ones. Cannot be combined with {@link #trustManagers}, {@link
+     * #insecureTrustAnyCertificate} or {@link #sslContext}: the check lives in the trust manager.
+     *
+     * <p>Server-side OCSP stapling (RFC 6066 section 8, RFC 6961) is the JDK's and JVM-wide: start
+     * the server JVM with {@code -Djdk.tls.server.enableStatusRequestExtension=true}; the JDK then
+     * fetches responses from the responder in its certificate (or {@code
+     * jdk.tls.stapling.responderURI}), caches them and staples them for clients that ask, which JDK
+     * clients do by default ({@code jdk.tls.client.enableStatusRequestExtension}).
+     */
+    public Builder revocationChecking(boolean check) {
+      this.revocationChecking = check;
+      return this;
+    }
+
+    private void checkSessionAndRevocationOptions() {
+      boolean sessionSettings = sessionCacheSize > 0 || sessionTimeout != null;
+      if (!client && (!sessionResumption || revocationChecking)) {
+        throw new IllegalStateException(
+            "sessionResumption(false) and revocationChecking(true) are client options");
+      }
+      if (context != null && (sessionSettings || revocationChecking)) {
+        throw new IllegalStateException(
+            "with sslContext(...), set session cache and revocation on that context;"
+                + " the config does not change a context it did not build");
+      }
+      if (revocationChecking && trustManagers != null) {
+        throw new IllegalStateException(
+            "revocationChecking(true) needs the config's own trust manager:"
+                + " use trust(KeyStore) or the default trust, not trustManagers(...)");
+      }
+    }
+
+    private boolean needsPrivateContext() {
+      return sessionCacheSize > 0 || sessionTimeout != null || revocationChecking;
+    }
+
+    private void applySessionSettings(SSLContext ctx) {
+      SSLSessionContext sessions =
+          client ? ctx.getClientSessionContext() : ctx.getServerSessionContext();
+      if (sessionCacheSize > 0) {
+        sessions.setSessionCacheSize(sessionCacheSize);
+      }
+      if (sessionTimeout != null) {
+        sessions.setSessionTimeout((int) sessionTimeout.getSeconds());
+      }
+    }
+
     /** Builds the config. */
     public TlsConfig build() throws GeneralSecurityException {
+      checkSessionAndRevocationOptions();
       return new TlsConfig(this);
     }
 
@@ -455,17 +608,20 @@ public final class TlsConfig {
         km = kmf.getKeyManagers();
       }
       TrustManager[] tm = trustManagers;
-      if (tm == null && trustStore != null) {
+      if (tm == null && revocationChecking) {
+        tm = RevocationTrust.trustManagers(trustStore);
+      } else if (tm == null && trustStore != null) {
         TrustManagerFactory tmf =
             TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trustStore);
         tm = tmf.getTrustManagers();
       }
-      if (km == null && tm == null && client) {
+      if (km == null && tm == null && client && !needsPrivateContext()) {
         return SSLContext.getDefault();
       }
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(km, tm, null); // null trust managers = the JDK default trust store
+      applySessionSettings(ctx);
       return ctx;
     }
 

@@ -16,8 +16,13 @@ final class Loopback implements AutoCloseable {
   }
 
   static Loopback open() throws IOException {
+    return open("127.0.0.1");
+  }
+
+  /** A pair connected over {@code loopbackAddress}, such as "::1" for IPv6. */
+  static Loopback open(String loopbackAddress) throws IOException {
     try (ServerSocketChannel l =
-        ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
+        ServerSocketChannel.open().bind(new InetSocketAddress(loopbackAddress, 0))) {
       SocketChannel c = SocketChannel.open(l.getLocalAddress());
       SocketChannel s = l.accept();
       return new Loopback(c, s);
