@@ -74,6 +74,15 @@ public final class TlsConnection implements Closeable {
    */
   private static final int MIN_RECORD_EXPANSION = 16;
 
+  /**
+   * netOut grows to this many packets so that the records of one call leave in one transport write:
+   * the JDK wraps a 16 KiB write as two records (16,367 + 17 bytes in TLS 1.3) and a server's
+   * handshake flight as four or five; each wrap needs a whole packet of room, so a one-packet
+   * netOut meant one write syscall per record. netIn grows likewise once a read fills it, so that a
+   * bulk reader takes several records per read syscall.
+   */
+  private static final int BATCH_PACKETS = 2;
+
   /** An engine that answers this many times in a row without moving a byte is broken. */
   private static final int MAX_IDLE_STEPS = 16;
 
@@ -100,6 +109,11 @@ public final class TlsConnection implements Closeable {
 
   /** Reused for single-buffer calls so that read/write allocate nothing. */
   private final ByteBuffer[] single = new ByteBuffer[1];
+
+  /** The session's packet and application buffer sizes, once the handshake is over; 0 = ask. */
+  private int cachedPacketSize;
+
+  private int cachedAppSize;
 
   /**
    * appIn as an unwrap destination: {@code unwrap(src, dst)} would allocate this array on every
@@ -334,12 +348,17 @@ public final class TlsConnection implements Closeable {
           // close_notify received: what was before it has been delivered, now end of stream.
           return finish(total > 0 ? total : -1, answerCloseNotify());
         }
-        if (total > 0 && (!completeRecordBuffered() || !applicationDataRecordNext())) {
+        if (total > 0
+            && (!completeRecordBuffered()
+                || !applicationDataRecordNext()
+                || !fitsDirectly(dsts, offset, length))) {
           // Return what we have rather than block for more: read() never waits once it has data.
           // Nor does it go on into a record that is not application data: in TLS 1.2 a
           // close_notify right behind the data would be answered at once (RFC 5246 7.2.1),
           // closing our side before the caller saw the data it may want to answer. The next
           // read() takes it, as SSLSocket does. (TLS 1.3 hides the type, but closes half.)
+          // Nor into a record the rest of the caller's buffer cannot take: it would go through
+          // appIn, a copy the next read avoids (the JDK splits 16 KiB into 16,367 + 17 bytes).
           return finish(total, TlsNeed.NOTHING);
         }
         delivered = 0;
@@ -537,8 +556,11 @@ public final class TlsConnection implements Closeable {
     lastWrapMoved = false;
     int packet = packetSize();
     if (netOut.free() < packet && netOut.hasRemaining()) {
-      // A wrap needs a whole packet of room (else BUFFER_OVERFLOW): make room by writing.
-      if (!flushNetOut() && netOut.free() < packet) {
+      // A wrap needs a whole packet of room (else BUFFER_OVERFLOW). Grow first (BATCH_PACKETS),
+      // so that this call's records leave together; write to make room only when full.
+      if (netOut.capacity() < packet * BATCH_PACKETS) {
+        netOut.grow(packet * BATCH_PACKETS);
+      } else if (!flushNetOut() && netOut.free() < packet) {
         return TlsNeed.WRITE;
       }
     }
@@ -560,6 +582,7 @@ public final class TlsConnection implements Closeable {
         return null;
       case BUFFER_OVERFLOW:
         // The session's packet size grew (large records allowed) or netOut is still busy.
+        forgetSizes();
         if (!netOut.hasRemaining()) {
           // Empty and still too small: only a larger session packet size explains it.
           if (netOut.capacity() >= packetSize()) {
@@ -596,9 +619,7 @@ public final class TlsConnection implements Closeable {
       return TlsNeed.READ;
     }
     boolean direct =
-        dsts != null
-            && state != TlsState.HANDSHAKING
-            && remaining(dsts, offset, length) >= nextRecordLength() - MIN_RECORD_EXPANSION;
+        dsts != null && state != TlsState.HANDSHAKING && fitsDirectly(dsts, offset, length);
     SSLEngineResult r;
     ByteBuffer src = netIn.buffer();
     if (direct) {
@@ -638,11 +659,13 @@ public final class TlsConnection implements Closeable {
         return null;
       case BUFFER_UNDERFLOW:
         // A partial record: keep it, read more. Grow only if the session allows larger records.
+        forgetSizes();
         if (netIn.free() < packetSize() && netIn.capacity() < packetSize()) {
           netIn.grow(packetSize());
         }
         return fillNetIn();
       case BUFFER_OVERFLOW:
+        forgetSizes();
         // appIn is smaller than the session's application size (it grew after the handshake
         // or the peer sends large fragments): grow it and retry.
         // appIn is empty here (unwrap waits for the caller to take plaintext first), so the
@@ -696,6 +719,10 @@ public final class TlsConnection implements Closeable {
         listener.onTransportRead(this, netIn.buffer(), netIn.buffer().limit() - n, n);
       }
       idleSteps = 0;
+      if (netIn.free() == 0 && netIn.capacity() < packet * BATCH_PACKETS) {
+        // The read filled netIn: the peer sends in bulk, take more per read syscall next time.
+        netIn.grow(packet * BATCH_PACKETS);
+      }
       return null;
     }
     netIn.releaseIfEmpty();
@@ -1069,16 +1096,41 @@ public final class TlsConnection implements Closeable {
 
   // ---------------------------------------------------------------- sizes and records
 
+  /**
+   * The larger of the session's and the handshake session's packet size. Asked once the handshake
+   * is over (each getter takes the engine's lock; a wrap used to ask three times), again after an
+   * overflow or underflow, the only sign that the sizes grew ({@link #forgetSizes}).
+   */
   private int packetSize() {
+    if (cachedPacketSize > 0) {
+      return cachedPacketSize;
+    }
     SSLSession s = engine.getHandshakeSession();
     int size = engine.getSession().getPacketBufferSize();
-    return s != null ? Math.max(size, s.getPacketBufferSize()) : size;
+    size = s != null ? Math.max(size, s.getPacketBufferSize()) : size;
+    if (s == null && state != TlsState.HANDSHAKING) {
+      cachedPacketSize = size;
+    }
+    return size;
   }
 
   private int appSize() {
+    if (cachedAppSize > 0) {
+      return cachedAppSize;
+    }
     SSLSession s = engine.getHandshakeSession();
     int size = engine.getSession().getApplicationBufferSize();
-    return s != null ? Math.max(size, s.getApplicationBufferSize()) : size;
+    size = s != null ? Math.max(size, s.getApplicationBufferSize()) : size;
+    if (s == null && state != TlsState.HANDSHAKING) {
+      cachedAppSize = size;
+    }
+    return size;
+  }
+
+  /** The engine said a buffer was too small: the session's sizes may have grown. */
+  private void forgetSizes() {
+    cachedPacketSize = 0;
+    cachedAppSize = 0;
   }
 
   /** The next record's fragment length from its 5-byte header, or MAX_VALUE if not all here. */
@@ -1089,6 +1141,11 @@ public final class TlsConnection implements Closeable {
     }
     int p = b.position();
     return ((b.get(p + 3) & 0xff) << 8) | (b.get(p + 4) & 0xff);
+  }
+
+  /** Whether {@code dsts} have room for all the plaintext the next record can hold. */
+  private boolean fitsDirectly(ByteBuffer[] dsts, int offset, int length) {
+    return remaining(dsts, offset, length) >= nextRecordLength() - MIN_RECORD_EXPANSION;
   }
 
   /** Whether the next buffered record's header says application_data (23). */

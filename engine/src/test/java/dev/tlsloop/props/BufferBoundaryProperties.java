@@ -354,7 +354,9 @@ class BufferBoundaryProperties {
           for (Side s : new Side[] {c.client, c.server}) {
             int[] m = s.maxCapacities;
             Conversation.check(
-                m[0] <= s.maxPacket && m[2] <= s.maxPacket && m[1] <= s.maxApp,
+                m[0] <= Conversation.BATCH_PACKETS * s.maxPacket
+                    && m[2] <= Conversation.BATCH_PACKETS * s.maxPacket
+                    && m[1] <= s.maxApp,
                 s.name + " max capacities " + Arrays.toString(m));
           }
           closeBoth(c);
