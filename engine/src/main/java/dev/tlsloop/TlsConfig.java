@@ -76,6 +76,10 @@ public final class TlsConfig {
   private final Duration handshakeTimeout;
   private final Duration idleTimeout;
   private final Duration closeTimeout;
+  private final int maxRecordsWithoutData;
+
+  /** Default {@link Builder#maxRecordsWithoutData}: 64. */
+  public static final int DEFAULT_MAX_RECORDS_WITHOUT_DATA = 64;
 
   /** Default {@link Builder#handshakeTimeout}: 10 seconds (Netty's default too). */
   public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
@@ -109,6 +113,7 @@ public final class TlsConfig {
             ? b.idleTimeout
             : b.client ? Duration.ZERO : DEFAULT_SERVER_IDLE_TIMEOUT;
     this.closeTimeout = b.closeTimeout;
+    this.maxRecordsWithoutData = b.maxRecordsWithoutData;
     this.ipLiteral = client ? IpLiteral.parse(host) : null;
     this.sessionResumption = b.sessionResumption;
     this.context = b.context != null ? b.context : b.buildContext();
@@ -133,6 +138,7 @@ public final class TlsConfig {
     this.handshakeTimeout = base.handshakeTimeout;
     this.idleTimeout = base.idleTimeout;
     this.closeTimeout = base.closeTimeout;
+    this.maxRecordsWithoutData = base.maxRecordsWithoutData;
     this.ipLiteral = base.ipLiteral;
     this.sessionResumption = base.sessionResumption;
   }
@@ -294,6 +300,10 @@ public final class TlsConfig {
     return closeTimeout;
   }
 
+  int maxRecordsWithoutData() {
+    return maxRecordsWithoutData;
+  }
+
   /** Builds a {@link TlsConfig}. Every option has a safe default. */
   public static final class Builder {
     private final boolean client;
@@ -318,6 +328,7 @@ public final class TlsConfig {
     private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
     private Duration idleTimeout;
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+    private int maxRecordsWithoutData = DEFAULT_MAX_RECORDS_WITHOUT_DATA;
 
     private Builder(boolean client) {
       this.client = client;
@@ -463,6 +474,20 @@ public final class TlsConfig {
      */
     public Builder closeTimeout(Duration timeout) {
       this.closeTimeout = nonNegative(timeout, "closeTimeout");
+      return this;
+    }
+
+    /**
+     * How many records in a row, after the handshake, may carry no application data (empty records,
+     * warning alerts, KeyUpdates, renegotiation flights) before the connection fails (default
+     * {@link #DEFAULT_MAX_RECORDS_WITHOUT_DATA}, 64). Bounds a peer that keeps us busy without
+     * sending data.
+     */
+    public Builder maxRecordsWithoutData(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("maxRecordsWithoutData must be positive: " + n);
+      }
+      this.maxRecordsWithoutData = n;
       return this;
     }
 

@@ -127,6 +127,11 @@ public final class TlsConnection implements Closeable {
   /** Whether the last wrap consumed or produced anything. */
   private boolean lastWrapMoved;
 
+  /** Records unwrapped in a row, after the handshake, that held no application data. */
+  private int recordsWithoutData;
+
+  private final int maxRecordsWithoutData;
+
   /** Engine calls in a row that moved no byte (see MAX_IDLE_STEPS). */
   private int idleSteps;
 
@@ -156,6 +161,7 @@ public final class TlsConnection implements Closeable {
     this.taskExecutor = config.taskExecutor();
     this.listener = config.listener();
     this.deadlines = config.newDeadlines();
+    this.maxRecordsWithoutData = config.maxRecordsWithoutData();
     BufferAllocator alloc = config.allocator();
     boolean release = config.releaseBuffersWhenIdle();
     this.netIn = new RoleBuffer(BufferRole.NET_IN, alloc, release, this);
@@ -654,6 +660,7 @@ public final class TlsConnection implements Closeable {
           idle();
           return fillNetIn();
         }
+        countRecordWithoutData(r.bytesProduced());
         afterEngineCall(r.getHandshakeStatus(), true);
         netIn.releaseIfEmpty();
         return null;
@@ -1125,6 +1132,30 @@ public final class TlsConnection implements Closeable {
       cachedAppSize = size;
     }
     return size;
+  }
+
+  /**
+   * Bounds a flood of records that carry no application data once the handshake is over: empty
+   * records, warning alerts, KeyUpdates (each asking for an answer), a renegotiation after another.
+   * The engine answers each without complaint, so a peer could keep a connection and a CPU busy
+   * forever without sending a byte of data; OpenSSL stops at 32 empty records in a row
+   * (MAX_EMPTY_RECORDS) and a few warning alerts. Legitimate peers send a handful in a row
+   * (tickets, one renegotiation's flight).
+   */
+  private void countRecordWithoutData(int plaintextBytes) throws SSLException {
+    if (plaintextBytes > 0 || state == TlsState.HANDSHAKING) {
+      recordsWithoutData = 0;
+      return;
+    }
+    if (++recordsWithoutData > maxRecordsWithoutData) {
+      throw new SSLException(
+          "the peer sent "
+              + recordsWithoutData
+              + " records in a row without application data (empty records, warning alerts,"
+              + " KeyUpdates or renegotiations): limit "
+              + maxRecordsWithoutData
+              + " (TlsConfig.Builder.maxRecordsWithoutData)");
+    }
   }
 
   /** The engine said a buffer was too small: the session's sizes may have grown. */
