@@ -77,6 +77,7 @@ public final class TlsConfig {
   private final Duration idleTimeout;
   private final Duration closeTimeout;
   private final int maxRecordsWithoutData;
+  private final TlsEngineFactory engineFactory;
 
   /** Default {@link Builder#maxRecordsWithoutData}: 64. */
   public static final int DEFAULT_MAX_RECORDS_WITHOUT_DATA = 64;
@@ -114,6 +115,7 @@ public final class TlsConfig {
             : b.client ? Duration.ZERO : DEFAULT_SERVER_IDLE_TIMEOUT;
     this.closeTimeout = b.closeTimeout;
     this.maxRecordsWithoutData = b.maxRecordsWithoutData;
+    this.engineFactory = b.engineFactory;
     this.ipLiteral = client ? IpLiteral.parse(host) : null;
     this.sessionResumption = b.sessionResumption;
     this.context = b.context != null ? b.context : b.buildContext();
@@ -139,6 +141,7 @@ public final class TlsConfig {
     this.idleTimeout = base.idleTimeout;
     this.closeTimeout = base.closeTimeout;
     this.maxRecordsWithoutData = base.maxRecordsWithoutData;
+    this.engineFactory = base.engineFactory;
     this.ipLiteral = base.ipLiteral;
     this.sessionResumption = base.sessionResumption;
   }
@@ -228,10 +231,12 @@ public final class TlsConfig {
       // host/port name the session-cache entry; SNI and identification are set explicitly below.
       // A literal goes in canonical form (no brackets, no zone): the JDK matches it against the
       // iPAddress SANs.
+      String peer = ipLiteral != null ? ipLiteral.canonical() : host;
+      int peerPort = sessionResumption ? port : NO_RESUMPTION_PORT;
       engine =
-          context.createSSLEngine(
-              ipLiteral != null ? ipLiteral.canonical() : host,
-              sessionResumption ? port : NO_RESUMPTION_PORT);
+          engineFactory != null
+              ? engineFactory.create(peer, peerPort, ipLiteral == null && sni ? host : null)
+              : context.createSSLEngine(peer, peerPort);
       engine.setUseClientMode(true);
       p = engine.getSSLParameters();
       p.setEndpointIdentificationAlgorithm(verifyHostname ? "HTTPS" : null);
@@ -241,7 +246,8 @@ public final class TlsConfig {
       }
       p.setServerNames(names);
     } else {
-      engine = context.createSSLEngine();
+      engine =
+          engineFactory != null ? engineFactory.create(null, -1, null) : context.createSSLEngine();
       engine.setUseClientMode(false);
       p = engine.getSSLParameters();
       p.setNeedClientAuth(clientAuth == ClientAuth.NEED);
@@ -329,6 +335,7 @@ public final class TlsConfig {
     private Duration idleTimeout;
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private int maxRecordsWithoutData = DEFAULT_MAX_RECORDS_WITHOUT_DATA;
+    private TlsEngineFactory engineFactory;
 
     private Builder(boolean client) {
       this.client = client;
@@ -488,6 +495,16 @@ public final class TlsConfig {
         throw new IllegalArgumentException("maxRecordsWithoutData must be positive: " + n);
       }
       this.maxRecordsWithoutData = n;
+      return this;
+    }
+
+    /**
+     * Takes engines from {@code factory} instead of the config's {@link SSLContext} (which then
+     * only serves {@link TlsConfig#context()}): for an engine of another provider, such as
+     * BoringSSL through Conscrypt. The config's settings are applied to each engine as usual.
+     */
+    public Builder engineFactory(TlsEngineFactory factory) {
+      this.engineFactory = Objects.requireNonNull(factory, "factory");
       return this;
     }
 
