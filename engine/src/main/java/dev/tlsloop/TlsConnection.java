@@ -1013,28 +1013,21 @@ public final class TlsConnection implements Closeable {
       // peer learns why, without waiting for anything. Only that: closeOutbound() first would make
       // the engine wrap a close_notify, and the peer would take our failure (say, a truncated
       // inbound) for an orderly end of the stream we were sending, losing what we never sent.
-      for (int i = 0;
-          sendAlert
-              && i < 4
-              && engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP
-              && !engine.isOutboundDone();
-          i++) {
-        ByteBuffer dst = netOut.beginFill(packetSize(), packetSize());
-        SSLEngineResult r;
-        try {
-          r = engine.wrap(NO_DATA, 0, 1, dst);
-        } finally {
-          netOut.endFill();
-        }
-        if (listener != null) {
-          listener.onWrap(this, WHY_ALERT_WRAP, r);
-        }
-        if (r.bytesProduced() == 0) {
-          break;
-        }
-      }
-      if (netOut.hasRemaining()) {
-        writeNetOutOnce(); // one attempt: never block or loop on a failed connection
+      if (sendAlert) {
+        // Wrapped behind what netOut still holds (a flight answering an earlier record of the same
+        // read), growing it if need be, and written while the transport takes bytes.
+        FailureAlert.send(
+            engine,
+            netOut,
+            packetSize(),
+            r -> {
+              if (listener != null) {
+                listener.onWrap(this, WHY_ALERT_WRAP, r);
+              }
+            },
+            this::writeNetOutOnce);
+      } else if (netOut.hasRemaining()) {
+        writeNetOutOnce(); // a timeout or abort wraps nothing more: what is already there may go
       }
       engine.closeOutbound();
     } catch (IOException | RuntimeException ignored) {
