@@ -364,6 +364,11 @@ final class DemoServer implements Closeable {
     return loops.stats();
   }
 
+  /** The number of loops running. */
+  int loopCount() {
+    return loops.loopStats().size();
+  }
+
   /** The loops' limits in effect. */
   LoopOptions loopOptions() {
     return loops.options();
@@ -407,6 +412,7 @@ final class DemoServer implements Closeable {
     if (done.isPresent()) {
       return done.getAsInt();
     }
+    LoopLog.install(err);
     DemoServer server;
     try {
       server = start(o, out, err);
