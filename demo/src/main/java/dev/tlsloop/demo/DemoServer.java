@@ -37,7 +37,9 @@ final class DemoServer implements Closeable {
       customSynopsis = "demo server [options]%n",
       description = {
         "A TLS echo (or --http) server.",
-        "Ctrl-C stops it: every open connection gets close_notify, then the port closes.",
+        "Ctrl-C stops it: the port closes, every open connection gets close_notify and up to "
+            + SHUTDOWN_GRACE_SECONDS
+            + " s to answer it.",
         ""
       })
   static final class Options implements Cli.Checked {
@@ -225,7 +227,10 @@ final class DemoServer implements Closeable {
   }
 
   /** How long a shutdown waits for the clients' close_notify before it aborts the rest. */
-  static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(5);
+  static final int SHUTDOWN_GRACE_SECONDS = 5;
+
+  /** {@link #SHUTDOWN_GRACE_SECONDS} as a duration. */
+  static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(SHUTDOWN_GRACE_SECONDS);
 
   private final TlsLoopGroup loops;
   private final TlsConfig config;
