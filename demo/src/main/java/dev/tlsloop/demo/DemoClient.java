@@ -2,6 +2,7 @@ package dev.tlsloop.demo;
 
 import dev.tlsloop.TlsChannel;
 import dev.tlsloop.TlsConfig;
+import dev.tlsloop.TlsConnection;
 import dev.tlsloop.trace.TlsTrace;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +18,6 @@ import java.security.GeneralSecurityException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalInt;
 import javax.net.ssl.SSLSession;
@@ -29,6 +29,8 @@ import picocli.CommandLine.Parameters;
  * {@code demo client}: what Python's ssl client example does, over tlsloop. Default trust store,
  * SNI and host-name verification; connect, send a message, print the reply until the server closes,
  * close with close_notify. Every failure ends with one line from {@link Failure} and its exit code.
+ * The one-shot modes use the blocking {@code TlsChannel}; {@code --stdin} runs on an event loop
+ * ({@link InteractiveClient}).
  */
 final class DemoClient {
   static final String DEFAULT_MESSAGE = "Hello, server!";
@@ -218,11 +220,18 @@ final class DemoClient {
       if (trace != null) {
         b.listener(trace);
       }
+      if (o.stdin) {
+        // Interactive: the timeout bounds the handshake only; then the user decides when it ends.
+        b.handshakeTimeout(o.timeout);
+        InteractiveClient.run(b.build(), host, port, o.timeout, stdin, out, err, trace);
+        err.println("* server closed the connection with close_notify");
+        return 0;
+      }
       TlsConfig config = b.build();
       TlsChannel channel = config.newChannel(connect(host, port, o.timeout));
       try {
         channel.setTimeout(o.timeout);
-        return converse(o, host, port, channel, stdin, out, err);
+        return converse(o, host, port, channel, out, err);
       } finally {
         channel.close();
         if (trace != null) {
@@ -258,23 +267,11 @@ final class DemoClient {
   }
 
   private static int converse(
-      Options o,
-      String host,
-      int port,
-      TlsChannel channel,
-      InputStream stdin,
-      PrintStream out,
-      PrintStream err)
+      Options o, String host, int port, TlsChannel channel, PrintStream out, PrintStream err)
       throws IOException {
     channel.handshake();
-    describe(channel, host, port, err);
-    if (o.stdin) {
-      channel.setTimeout(Duration.ZERO); // interactive: the user decides when it ends
-      Thread pump = new Thread(() -> pumpStdin(stdin, channel), "tlsloop-demo-stdin");
-      pump.setDaemon(true);
-      pump.start();
-      copyUntilClosed(channel, out, false, o.trace);
-    } else if (o.httpPath != null) {
+    describe(channel.connection(), host, port, err);
+    if (o.httpPath != null) {
       String request =
           "GET "
               + o.httpPath
@@ -328,21 +325,6 @@ final class DemoClient {
     }
   }
 
-  private static void pumpStdin(InputStream stdin, TlsChannel channel) {
-    byte[] buf = new byte[8192];
-    try {
-      int n;
-      while ((n = stdin.read(buf)) >= 0) {
-        if (n > 0) {
-          writeFully(channel, Arrays.copyOf(buf, n));
-        }
-      }
-      channel.shutdownOutput(); // EOF on stdin: close_notify; keep printing until the server closes
-    } catch (IOException | RuntimeException e) {
-      // The reading side reports how the connection ended.
-    }
-  }
-
   private static void writeFully(TlsChannel channel, byte[] data) throws IOException {
     ByteBuffer b = ByteBuffer.wrap(data);
     while (b.hasRemaining()) {
@@ -355,9 +337,10 @@ final class DemoClient {
     return port == 443 ? h : h + ":" + port;
   }
 
-  private static void describe(TlsChannel channel, String host, int port, PrintStream err) {
-    SSLSession s = channel.connection().session();
-    String alpn = channel.connection().engine().getApplicationProtocol();
+  /** The "* connected to" line: protocol, suite, ALPN and the server certificate's subject. */
+  static void describe(TlsConnection conn, String host, int port, PrintStream err) {
+    SSLSession s = conn.session();
+    String alpn = conn.engine().getApplicationProtocol();
     String subject = "-";
     try {
       Certificate[] chain = s.getPeerCertificates();

@@ -1,7 +1,10 @@
 package dev.tlsloop.demo;
 
 import dev.tlsloop.TlsConfig;
-import dev.tlsloop.TlsConnection;
+import dev.tlsloop.loop.LoopOptions;
+import dev.tlsloop.loop.LoopStats;
+import dev.tlsloop.loop.TlsHandler;
+import dev.tlsloop.loop.TlsLoopGroup;
 import dev.tlsloop.trace.TlsTrace;
 import java.io.Closeable;
 import java.io.IOException;
@@ -11,15 +14,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code demo server}: a TLS echo (or {@code --http}) server on a {@link SelectorLoop}, with a
- * certificate from PEM files, a PKCS12 file, or generated at start-up.
+ * {@code demo server}: a TLS echo (or {@code --http}) server on the engine's event loops ({@link
+ * TlsLoopGroup}), with a certificate from PEM files, a PKCS12 file, or generated at start-up. The
+ * loops own the limits (connection cap, backlog, handshake slots) and every connection's deadlines;
+ * the demo only supplies the handlers and says what happened.
  */
 final class DemoServer implements Closeable {
   /** The server's settings, from the command line. */
@@ -30,7 +37,9 @@ final class DemoServer implements Closeable {
       customSynopsis = "demo server [options]%n",
       description = {
         "A TLS echo (or --http) server.",
-        "Ctrl-C stops it: every open connection gets close_notify, then the port closes.",
+        "Ctrl-C stops it: the port closes, every open connection gets close_notify and up to "
+            + SHUTDOWN_GRACE_SECONDS
+            + " s to answer it.",
         ""
       })
   static final class Options implements Cli.Checked {
@@ -95,6 +104,41 @@ final class DemoServer implements Closeable {
     boolean trace;
 
     @Option(
+        names = "--max-conns",
+        paramLabel = "N",
+        description =
+            "connections held at most (default ${DEFAULT-VALUE}), split evenly over the loops"
+                + " (each takes N/loops, rounded up); at the cap a new connection evicts the"
+                + " longest-handshaking one, or is refused if none is handshaking")
+    int maxConns = 10_000;
+
+    @Option(
+        names = "--idle-timeout",
+        paramLabel = "SECONDS",
+        description = "close a connection idle this long (default ${DEFAULT-VALUE}; 0: never)")
+    int idleTimeout = (int) TlsConfig.DEFAULT_SERVER_IDLE_TIMEOUT.toSeconds();
+
+    @Option(
+        names = "--handshake-timeout",
+        paramLabel = "SECONDS",
+        description =
+            "drop a client whose handshake has not finished after this long (default"
+                + " ${DEFAULT-VALUE}; 0: never)")
+    int handshakeTimeout = (int) TlsConfig.DEFAULT_HANDSHAKE_TIMEOUT.toSeconds();
+
+    @Option(
+        names = "--loops",
+        paramLabel = "N",
+        description = "event loops, one thread each (default: one per CPU, ${DEFAULT-VALUE} here)")
+    int loops = LoopOptions.DEFAULT_LOOPS;
+
+    @Option(
+        names = "--backlog",
+        paramLabel = "N",
+        description = "connections the kernel queues before accept (default ${DEFAULT-VALUE})")
+    int backlog = LoopOptions.DEFAULT_BACKLOG;
+
+    @Option(
         names = {"-h", "--help"},
         usageHelp = true,
         description = "show this help and exit")
@@ -141,6 +185,11 @@ final class DemoServer implements Closeable {
       if (keystore != null && cert != null) {
         throw new Cli.UsageException("use either --cert/--key or --keystore");
       }
+      positive("--max-conns", maxConns);
+      positive("--loops", loops);
+      positive("--backlog", backlog);
+      seconds("--idle-timeout", idleTimeout);
+      seconds("--handshake-timeout", handshakeTimeout);
       if (clientCa != null && !needClientAuth) {
         throw new Cli.UsageException("--client-ca only makes sense with --need-client-auth");
       }
@@ -149,26 +198,64 @@ final class DemoServer implements Closeable {
             "--need-client-auth with your own certificate needs --client-ca");
       }
     }
+
+    /** The connection cap of each loop: {@code --max-conns} split over the loops, rounded up. */
+    int maxConnsPerLoop() {
+      return (maxConns + loops - 1) / loops;
+    }
+
+    /** The loops' limits from the command line. */
+    LoopOptions loopOptions() {
+      return LoopOptions.builder()
+          .loops(loops)
+          .maxConnections(maxConnsPerLoop())
+          .backlog(backlog)
+          .build();
+    }
+
+    private static void positive(String name, int n) throws Cli.UsageException {
+      if (n < 1) {
+        throw new Cli.UsageException(name + " must be at least 1: " + n);
+      }
+    }
+
+    private static void seconds(String name, int n) throws Cli.UsageException {
+      if (n < 0 || n > 86400) {
+        throw new Cli.UsageException(name + " must be between 0 and 86400: " + n);
+      }
+    }
   }
 
-  private final SelectorLoop loop;
-  private final Thread thread;
+  /** How long a shutdown waits for the clients' close_notify before it aborts the rest. */
+  static final int SHUTDOWN_GRACE_SECONDS = 5;
+
+  /** {@link #SHUTDOWN_GRACE_SECONDS} as a duration. */
+  static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(SHUTDOWN_GRACE_SECONDS);
+
+  private final TlsLoopGroup loops;
+  private final TlsConfig config;
   private final InetSocketAddress address;
   private final Path caFile;
   private final KeyStore trustStore;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private boolean closed;
 
   private DemoServer(
-      SelectorLoop loop, InetSocketAddress address, Path caFile, KeyStore trustStore) {
-    this.loop = loop;
+      TlsLoopGroup loops,
+      TlsConfig config,
+      InetSocketAddress address,
+      Path caFile,
+      KeyStore trustStore) {
+    this.loops = loops;
+    this.config = config;
     this.address = address;
     this.caFile = caFile;
     this.trustStore = trustStore;
-    this.thread = new Thread(loop, "tlsloop-demo-server");
   }
 
   /**
-   * Builds the certificate, binds and starts the loop on its own thread. Prints the listening line
-   * first, then (with a generated certificate and mutual TLS) where the client certificate is.
+   * Builds the certificate, starts the loops and listens. Prints the listening line first, then
+   * (with a generated certificate and mutual TLS) where the client certificate is.
    */
   static DemoServer start(Options o, PrintStream out, PrintStream err)
       throws IOException, GeneralSecurityException {
@@ -203,7 +290,10 @@ final class DemoServer implements Closeable {
       clientTrust = DemoPki.readPemTrustStore(o.clientCa);
     }
     char[] pass = o.keystore != null ? o.storepass : DemoPki.PASSWORD;
-    TlsConfig.Builder b = TlsConfig.server(keys, pass);
+    TlsConfig.Builder b =
+        TlsConfig.server(keys, pass)
+            .handshakeTimeout(Duration.ofSeconds(o.handshakeTimeout))
+            .idleTimeout(Duration.ofSeconds(o.idleTimeout));
     if (o.needClientAuth) {
       b.clientAuth(TlsConfig.ClientAuth.NEED).trust(clientTrust);
     }
@@ -214,14 +304,21 @@ final class DemoServer implements Closeable {
       b.alpn(o.alpn);
     }
     TlsConfig config = b.build();
-    SelectorLoop loop =
-        new SelectorLoop(
-            config,
-            new InetSocketAddress(o.bind, o.port),
-            o.http ? HttpHandler::new : EchoHandler::new,
-            o.trace ? id -> traceHook("server", out) : id -> null,
-            err);
-    InetSocketAddress address = loop.address();
+    Supplier<TlsHandler> app = o.http ? HttpHandler::new : EchoHandler::new;
+    TlsLoopGroup loops = TlsLoopGroup.start(o.loopOptions());
+    InetSocketAddress address;
+    try {
+      address =
+          loops.listen(
+              config,
+              new InetSocketAddress(o.bind, o.port),
+              () ->
+                  new ReportingHandler(
+                      app.get(), err, o.trace ? new TlsTrace("server", out::println) : null));
+    } catch (IOException | RuntimeException e) {
+      loops.close();
+      throw e;
+    }
     String host = address.getAddress().getHostAddress();
     out.println(
         "listening on "
@@ -239,9 +336,7 @@ final class DemoServer implements Closeable {
       out.println(extra);
     }
     out.flush();
-    DemoServer server = new DemoServer(loop, address, caFile, generatedTrust);
-    server.thread.start();
-    return server;
+    return new DemoServer(loops, config, address, caFile, generatedTrust);
   }
 
   /** The address the server listens on. */
@@ -266,22 +361,52 @@ final class DemoServer implements Closeable {
 
   /** Open connections right now. */
   int connectionCount() {
-    return loop.connectionCount();
+    return loops.stats().connections();
   }
 
-  /** Blocks until the loop ends. */
+  /** The counters of all loops. */
+  LoopStats stats() {
+    return loops.stats();
+  }
+
+  /** The number of loops running. */
+  int loopCount() {
+    return loops.loopStats().size();
+  }
+
+  /** The loops' limits in effect. */
+  LoopOptions loopOptions() {
+    return loops.options();
+  }
+
+  /** The TLS settings every accepted connection gets (its deadlines among them). */
+  TlsConfig config() {
+    return config;
+  }
+
+  /** Blocks until {@link #close()} has finished. */
   void awaitTermination() throws InterruptedException {
-    thread.join();
+    stopped.await();
   }
 
-  /** Stops: every open connection gets close_notify, then the port is closed. */
+  /**
+   * Stops gracefully: the port closes, every open connection sends what is queued and close_notify;
+   * those that have not closed after {@link #SHUTDOWN_GRACE} are aborted.
+   */
   @Override
   public void close() {
-    loop.close();
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
     try {
-      thread.join(TimeUnit.SECONDS.toMillis(5));
+      loops.shutdown(SHUTDOWN_GRACE);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } finally {
+      stopped.countDown();
     }
   }
 
@@ -292,6 +417,7 @@ final class DemoServer implements Closeable {
     if (done.isPresent()) {
       return done.getAsInt();
     }
+    LoopLog.install(err);
     DemoServer server;
     try {
       server = start(o, out, err);
@@ -299,7 +425,7 @@ final class DemoServer implements Closeable {
       err.println("error: cannot start the server: " + e.getMessage());
       return Failure.OTHER.exitCode;
     }
-    // Ctrl-C: the hook wakes the selector; the loop sends close_notify on every connection.
+    // Ctrl-C: the hook shuts the loops down; they send close_notify on every connection.
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
@@ -320,20 +446,5 @@ final class DemoServer implements Closeable {
     String name = caFile.getFileName().toString();
     String stem = name.endsWith(".pem") ? name.substring(0, name.length() - 4) : name;
     return caFile.resolveSibling(stem.replace("-ca", "") + "-" + what + ".pem");
-  }
-
-  private static SelectorLoop.TlsTraceHook traceHook(String side, PrintStream out) {
-    TlsTrace trace = new TlsTrace(side, out::println);
-    return new SelectorLoop.TlsTraceHook() {
-      @Override
-      public void attach(TlsConnection conn) {
-        conn.setListener(trace);
-      }
-
-      @Override
-      public void summary(TlsConnection conn) {
-        trace.summary(conn);
-      }
-    };
   }
 }

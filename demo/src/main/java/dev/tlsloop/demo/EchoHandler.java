@@ -1,13 +1,17 @@
 package dev.tlsloop.demo;
 
+import dev.tlsloop.loop.LoopConnection;
+import dev.tlsloop.loop.TlsHandler;
 import java.nio.ByteBuffer;
 
-/** Sends back every byte it receives, until the client closes. */
-final class EchoHandler implements SelectorLoop.Handler {
+/**
+ * Sends back every byte it receives, until the client closes. What the send queue cannot take stays
+ * in {@code data}: the loop stops reading this client and offers the rest again once the queue has
+ * drained (inbound backpressure, see {@link TlsHandler}).
+ */
+final class EchoHandler implements TlsHandler {
   @Override
-  public void received(ByteBuffer data, SelectorLoop.Session session) {
-    ByteBuffer copy = ByteBuffer.allocate(data.remaining());
-    copy.put(data).flip();
-    session.send(copy);
+  public void onData(LoopConnection conn, ByteBuffer data) {
+    conn.send(data);
   }
 }

@@ -1,5 +1,6 @@
 package dev.tlsloop.demo;
 
+import dev.tlsloop.TlsTimeoutException;
 import dev.tlsloop.TlsTruncationException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -58,7 +59,8 @@ enum Failure {
     if (find(t, TlsTruncationException.class) != null) {
       return TRUNCATED;
     }
-    if (find(t, SocketTimeoutException.class) != null) {
+    if (find(t, SocketTimeoutException.class) != null
+        || find(t, TlsTimeoutException.class) != null) {
       return TIMEOUT;
     }
     if (find(t, ConnectException.class) != null || find(t, NoRouteToHostException.class) != null) {
@@ -94,7 +96,10 @@ enum Failure {
             + " truncated: the peer closed TCP without sending close_notify, so the data may be"
             + " incomplete";
       case TIMEOUT:
-        return "timed out waiting for " + peer;
+        TlsTimeoutException deadline = find(t, TlsTimeoutException.class);
+        return "timed out waiting for "
+            + peer
+            + (deadline == null ? "" : " (" + deadline.getMessage() + ")");
       case REFUSED:
         return "connection refused by " + peer + " (nothing listening?)";
       case UNKNOWN_HOST:

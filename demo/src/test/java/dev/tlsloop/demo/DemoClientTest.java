@@ -76,6 +76,29 @@ class DemoClientTest {
     }
   }
 
+  /**
+   * Four times what a send queue holds, typed at once: handed to the loop chunk by chunk, every
+   * byte comes back, in order.
+   */
+  @Test
+  void interactiveModeCarriesMoreThanASendQueueInBothDirections() throws Exception {
+    StringBuilder big = new StringBuilder();
+    for (int i = 0; big.length() < 4 * dev.tlsloop.loop.LoopOptions.DEFAULT_SEND_QUEUE_BYTES; i++) {
+      big.append(String.format("line %06d of a long paste%n", i));
+    }
+    try (DemoServers server = DemoServers.start(dir);
+        InProcessClient c =
+            InProcessClient.start(
+                "--stdin", "--cacert", server.ca.toString(), "localhost", "" + server.port())) {
+      c.await("connected to", true, java.time.Duration.ofSeconds(15));
+      c.type(big.toString());
+      c.await(big + "\n", false, java.time.Duration.ofSeconds(30));
+      c.endInput();
+      assertEquals(0, c.exitCode(), c.transcript());
+      assertEquals(big + "\n", c.out());
+    }
+  }
+
   @Test
   void mutualTlsWithTheClientCertificateTheServerGenerated() throws Exception {
     try (DemoServers server = DemoServers.start(dir, "--need-client-auth")) {

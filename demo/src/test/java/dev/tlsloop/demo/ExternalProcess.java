@@ -159,6 +159,11 @@ final class ExternalProcess implements AutoCloseable {
     process.getOutputStream().close();
   }
 
+  /** Whether the process still runs. */
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
   /** Waits for the process to exit; fails after {@code timeout}. Returns its exit status. */
   int waitFor(Duration timeout) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

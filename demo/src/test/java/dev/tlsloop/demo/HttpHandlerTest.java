@@ -47,22 +47,33 @@ class HttpHandlerTest {
                 });
   }
 
-  /** A session that records each send (one write call each) and the close. */
-  private static final class Recorder implements SelectorLoop.Session {
+  /**
+   * A connection that records each send (one write call each) and the close; its send queue takes
+   * at most {@code room} bytes until {@link #drain}.
+   */
+  private static final class Recorder implements HttpHandler.Replies {
     final List<String> writes = new ArrayList<>();
     boolean closing;
+    int room = Integer.MAX_VALUE;
 
     @Override
-    public void send(ByteBuffer data) {
-      assertFalse(closing, "nothing is sent after closeAfterSending");
-      byte[] b = new byte[data.remaining()];
+    public boolean send(ByteBuffer data) {
+      assertFalse(closing, "nothing is sent after close");
+      int n = Math.min(room, data.remaining());
+      room -= n;
+      byte[] b = new byte[n];
       data.get(b);
       writes.add(new String(b, StandardCharsets.UTF_8));
+      return !data.hasRemaining();
     }
 
     @Override
-    public void closeAfterSending() {
+    public void close() {
       closing = true;
+    }
+
+    void drain() {
+      room = Integer.MAX_VALUE;
     }
 
     @Override
@@ -168,5 +179,48 @@ class HttpHandlerTest {
     assertEquals(1, r.writes.size());
     assertTrue(r.writes.get(0).startsWith("HTTP/1.1 400 Bad Request\r\n"), r.writes.get(0));
     assertTrue(r.closing);
+  }
+
+  /**
+   * A response the send queue cannot take whole: the handler takes no further request (they stay in
+   * the buffer, so the loop stops reading), sends the rest when writable, then goes on.
+   */
+  @Test
+  void aFullSendQueueStopsTakingRequestsUntilWritable() {
+    HttpHandler h = new HttpHandler();
+    Recorder r = new Recorder();
+    r.room = 100;
+    ByteBuffer two = ascii("GET /one HTTP/1.1\r\n\r\nGET /two HTTP/1.1\r\n\r\n");
+    h.received(two, r);
+    assertEquals(1, r.writes.size());
+    assertEquals(100, r.writes.get(0).length(), "the first 100 bytes of the first response");
+    assertEquals("GET /two HTTP/1.1\r\n\r\n".length(), two.remaining(), "second left unread");
+
+    h.received(two, r); // offered again before the queue drained: still not taken
+    assertEquals(1, r.writes.size());
+
+    r.drain();
+    h.writable(r);
+    assertEquals(2, r.writes.size());
+    assertTrue(r.writes.get(1).endsWith("</html>\n"), "the rest of the first response");
+    h.received(two, r);
+    assertFalse(two.hasRemaining());
+    assertEquals(3, r.writes.size());
+    assertTrue(r.writes.get(2).contains("<li>path: /two</li>"), r.writes.get(2));
+    assertFalse(r.closing);
+  }
+
+  /** With Connection: close the close waits for the rest of the response. */
+  @Test
+  void theCloseWaitsForAResponseThatDidNotFit() {
+    HttpHandler h = new HttpHandler();
+    Recorder r = new Recorder();
+    r.room = 10;
+    h.received(ascii("GET / HTTP/1.0\r\n\r\n"), r);
+    assertFalse(r.closing, "not before the response is out");
+    r.drain();
+    h.writable(r);
+    assertTrue(r.closing);
+    assertTrue(r.writes.get(1).endsWith("</html>\n"));
   }
 }

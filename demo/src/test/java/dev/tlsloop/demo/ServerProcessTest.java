@@ -22,19 +22,29 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(60)
 class ServerProcessTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
-  private static final Pattern LISTENING =
+  static final Pattern LISTENING =
       Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+) \\(TLS; CA certificate: (\\S+)\\)\\n");
 
   @TempDir Path dir;
 
   private static ExternalProcess server(List<String> jvmOptions, String... args) throws Exception {
+    return ExternalProcess.start(serverCommand(jvmOptions, args));
+  }
+
+  /** {@code java [jvmOptions] Main server args} on this test's class path and JDK. */
+  static List<String> serverCommand(List<String> jvmOptions, String... args) {
+    return serverCommand(System.getProperty("java.class.path"), jvmOptions, args);
+  }
+
+  /** {@code java [jvmOptions] -cp classPath Main server args} on this test's JDK. */
+  static List<String> serverCommand(String classPath, List<String> jvmOptions, String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmOptions);
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    cmd.addAll(List.of("-cp", classPath, Main.class.getName()));
     cmd.add("server");
     cmd.addAll(Arrays.asList(args));
-    return ExternalProcess.start(cmd);
+    return cmd;
   }
 
   @Test
