@@ -99,6 +99,16 @@ final class TlsLoop implements Runnable {
   private long budgetExhausted;
   private long maxServedInOneTurn;
 
+  static {
+    // What the failure paths need, loaded now: once file descriptors run out (the flood these
+    // paths exist for) a class that is not loaded yet cannot be read from a class-path directory,
+    // and the JDK's log formatter reads the time-zone file on its first record.
+    TlsTimeoutException.Kind.values();
+    CloseCause.values();
+    new SocketTimeoutException("preload").getMessage();
+    java.time.ZonedDateTime.now().getOffset();
+  }
+
   TlsLoop(TlsLoopGroup group, LoopOptions options, String name) throws IOException {
     this.group = group;
     this.options = options;
@@ -177,7 +187,7 @@ final class TlsLoop implements Runnable {
           abortAll();
         }
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
       LOG.log(System.Logger.Level.ERROR, name + " stopped: " + e, e);
       abortAll();
     } finally {
@@ -234,7 +244,7 @@ final class TlsLoop implements Runnable {
     while ((task = inbox.poll()) != null) {
       try {
         task.run();
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
         LOG.log(System.Logger.Level.WARNING, name + ": a task given to execute() threw", e);
       }
     }
@@ -280,7 +290,12 @@ final class TlsLoop implements Runnable {
       updateInterest(c);
       schedule(c);
     } catch (IOException | RuntimeException e) {
-      end(c, causeOf(c, e), e);
+      CloseCause cause = causeOf(c, e);
+      end(c, cause, isClean(cause) ? null : e);
+    } catch (Error e) {
+      // Say a class that fails to load when file descriptors run out: end this connection, keep
+      // the loop (an Error escaping would stop serving every connection).
+      end(c, CloseCause.ABORTED, e);
     } finally {
       serving = null;
     }
@@ -526,14 +541,18 @@ final class TlsLoop implements Runnable {
     }
     try {
       c.handler.onClosed(c, cause, error);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       handlerErrors++;
       LOG.log(System.Logger.Level.WARNING, name + ": onClosed threw for " + c.remote, e);
     }
   }
 
+  private static boolean isClean(CloseCause cause) {
+    return cause == CloseCause.PEER_CLOSED || cause == CloseCause.LOCAL_CLOSE;
+  }
+
   private static void closeTls(LoopConnection c, CloseCause cause, Throwable error) {
-    boolean clean = cause == CloseCause.PEER_CLOSED || cause == CloseCause.LOCAL_CLOSE;
+    boolean clean = isClean(cause);
     if (!clean && !c.tls.state().isTerminal()) {
       c.tls.abort(error instanceof IOException ? (IOException) error : new IOException(error));
     }
@@ -669,7 +688,7 @@ final class TlsLoop implements Runnable {
           new LoopConnection(this, tls, ch, ch.getRemoteAddress(), handlers.get(), Phase.WAITING);
       register(c, 0);
       startWhenSlotFree(c);
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
       LOG.log(System.Logger.Level.WARNING, name + ": could not take an accepted connection", e);
       try {
         ch.close();

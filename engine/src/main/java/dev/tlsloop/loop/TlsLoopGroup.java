@@ -160,6 +160,18 @@ public final class TlsLoopGroup implements AutoCloseable {
     return ended;
   }
 
+  /** Waits up to {@code timeout} for every loop thread to end; returns whether they did. */
+  public boolean awaitTermination(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (Thread t : threads) {
+      t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+      if (t.isAlive()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** {@link #shutdown} with a 5-second grace. */
   @Override
   public void close() {
