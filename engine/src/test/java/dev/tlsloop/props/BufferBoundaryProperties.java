@@ -542,9 +542,14 @@ class BufferBoundaryProperties {
     StreamBytes down = new StreamBytes(0xD0E5, direction != Direction.CLIENT_TO_SERVER ? size : 0);
     Caller effective = forSpeed(caller, size);
     wire.minChunk = Math.max(1, size / 32768);
-    return new Conversation(
-        new Side("client", client, wire.client, up, down, effective, clientRenegotiations),
-        new Side("server", server, wire.server, down, up, effective, serverRenegotiations));
+    Conversation c =
+        new Conversation(
+            new Side("client", client, wire.client, up, down, effective, clientRenegotiations),
+            new Side("server", server, wire.server, down, up, effective, serverRenegotiations));
+    // The receiving end runs as a selector loop, so the never-strand contract (hasBuffered(),
+    // hasPendingOutput()) is what keeps it going; the sender stays eager and keeps the pressure on.
+    (direction == Direction.SERVER_TO_CLIENT ? c.client : c.server).selectorLoop = true;
+    return c;
   }
 
   /**
