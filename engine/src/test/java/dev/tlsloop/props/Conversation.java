@@ -23,6 +23,11 @@ import javax.net.ssl.SSLSession;
  *   <li>the three buffers stay within the cap the session allows (see {@link #checkBuffers}).
  * </ul>
  *
+ * <p>A side marked {@link Side#selectorLoop} is instead called only when a selector would report it
+ * ({@link #loopTurn}), so that what an embedder relies on ({@link TlsConnection#hasBuffered()},
+ * {@link TlsConnection#hasPendingOutput()}, {@link TlsConnection#need()}) is checked too: a
+ * connection that strands input stalls it.
+ *
  * <p>Each side writes its payload, reads the peer's, and shuts its output (close_notify) only once
  * it has sent and received everything, so the same script fits TLS 1.2 (duplex close) and 1.3
  * (half-close). It then reads until -1.
@@ -347,13 +352,14 @@ final class Conversation {
 
   /**
    * One turn of a selector loop, the way an embedder drives a connection (README "Non-blocking
-   * use", NOTES "Embedding tlsloop"): the side is called only if a selector would report it, that
-   * is its transport is readable (it always watches OP_READ until -1), or writable while it watches
-   * OP_WRITE, or the connection said {@link TlsConnection#hasBuffered()} at the end of the last
-   * turn (the loop keeps such connections on its ready list). It reads only while the transport is
-   * readable or {@code hasBuffered()} says so, then writes, and watches OP_WRITE while {@link
-   * TlsConnection#hasPendingOutput()}, while the last write-side call waits for WRITE, or while it
-   * has more to send and that call did not wait for input.
+   * use", NOTES.md section 9 "Embedding tlsloop"): the side is called only if a selector would
+   * report it, that is its transport is readable (it always watches OP_READ until -1), or writable
+   * while it watches OP_WRITE, or the connection said {@link TlsConnection#hasBuffered()} at the
+   * end of the last turn (the loop keeps such connections on its ready list). It reads only while
+   * {@link #mayRead} (the transport is readable, {@code hasBuffered()}, or the end of stream is
+   * held back), then writes (every turn, whatever woke it), and watches OP_WRITE while {@link
+   * TlsConnection#hasPendingOutput()}, while the last call waits for WRITE, or while it has more to
+   * send and the last call waited for nothing.
    *
    * <p>The other side is driven eagerly, so a connection that strands input (records in netIn that
    * {@code hasBuffered()} does not report) or leaves output unreported stops this side, and the
@@ -370,14 +376,14 @@ final class Conversation {
     }
     s.registered = true;
     if (s.conn.state() != TlsState.NEW) {
-      readStep(s); // reads only while readable or hasBuffered(); first, so a write retried below
-      // sees the handshake a read may just have finished
+      // Read first, so that the write below sees a handshake the read may just have finished.
+      readStep(s);
     }
     writeStep(s);
     if (s.failed()) {
       return;
     }
-    TlsNeed afterWrite = s.conn.need();
+    TlsNeed last = s.conn.need();
     boolean shutDue =
         !s.shutDone
             && !s.keepOpen
@@ -388,8 +394,8 @@ final class Conversation {
     boolean moreToSend = s.accepted < s.out.length || shutDue;
     s.opWrite =
         s.conn.hasPendingOutput()
-            || afterWrite == TlsNeed.WRITE
-            || (moreToSend && afterWrite == TlsNeed.NOTHING);
+            || last == TlsNeed.WRITE
+            || (moreToSend && last == TlsNeed.NOTHING);
   }
 
   private void writeStep(Side s) throws IOException {
