@@ -21,7 +21,7 @@ class LoopBackpressureTest {
   static final int QUEUE = 64 * 1024;
 
   /**
-   * The stated bound (NOTES.md section 9): the send queue, netIn and netOut of two packets each,
+   * The stated bound (NOTES.md section 10): the send queue, netIn and netOut of two packets each,
    * appIn of one application buffer, and one kept read.
    */
   static final long BOUND = QUEUE + 4 * 16709 + 16704 + 17 * 1024;

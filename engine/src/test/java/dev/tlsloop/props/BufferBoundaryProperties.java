@@ -32,7 +32,9 @@ import net.jqwik.api.statistics.Statistics;
  * size (1 byte, the 5-byte header, a record and a half...), would-blocks, caller buffers from 1
  * byte to 64 KiB, heap and direct, and faults (a flipped byte, EOF anywhere). TLS 1.2 and 1.3,
  * client to server, server to client and both at once. Driven by {@link Conversation} over a {@link
- * ScriptedTransport}; every try also checks the per-call progress and buffer-cap contracts.
+ * ScriptedTransport}; every try also checks the per-call progress and buffer-cap contracts. The
+ * receiving end (the server when both send) runs as a selector loop, so every property also fuzzes
+ * the never-strand contract: {@code hasBuffered()} and {@code hasPendingOutput()}.
  *
  * <p>Run (note the slashes: {@code -Dtest='dev.tlsloop.props.*'} selects nothing in Surefire 3.5):
  * {@code mvn -B -ntp -q -pl engine test -Dtest='dev/tlsloop/props/*'
@@ -544,9 +546,14 @@ class BufferBoundaryProperties {
     StreamBytes down = new StreamBytes(0xD0E5, direction != Direction.CLIENT_TO_SERVER ? size : 0);
     Caller effective = forSpeed(caller, size);
     wire.minChunk = Math.max(1, size / 32768);
-    return new Conversation(
-        new Side("client", client, wire.client, up, down, effective, clientRenegotiations),
-        new Side("server", server, wire.server, down, up, effective, serverRenegotiations));
+    Conversation c =
+        new Conversation(
+            new Side("client", client, wire.client, up, down, effective, clientRenegotiations),
+            new Side("server", server, wire.server, down, up, effective, serverRenegotiations));
+    // The receiving end runs as a selector loop, so the never-strand contract (hasBuffered(),
+    // hasPendingOutput()) is what keeps it going; the sender stays eager and keeps the pressure on.
+    (direction == Direction.SERVER_TO_CLIENT ? c.client : c.server).selectorLoop = true;
+    return c;
   }
 
   /**

@@ -23,6 +23,11 @@ import javax.net.ssl.SSLSession;
  *   <li>the three buffers stay within the cap the session allows (see {@link #checkBuffers}).
  * </ul>
  *
+ * <p>A side marked {@link Side#selectorLoop} is instead called only when a selector would report it
+ * ({@link #loopTurn}), so that what an embedder relies on ({@link TlsConnection#hasBuffered()},
+ * {@link TlsConnection#hasPendingOutput()}, {@link TlsConnection#need()}) is checked too: a
+ * connection that strands input stalls it.
+ *
  * <p>Each side writes its payload, reads the peer's, and shuts its output (close_notify) only once
  * it has sent and received everything, so the same script fits TLS 1.2 (duplex close) and 1.3
  * (half-close). It then reads until -1.
@@ -70,6 +75,19 @@ final class Conversation {
     default String takeTrace() {
       return "";
     }
+
+    /**
+     * Whether a selector would report this transport readable: bytes wait in it, or its end (EOF
+     * and errors count as ready, as with a socket). Transports that cannot tell say true.
+     */
+    default boolean readable() {
+      return true;
+    }
+
+    /** Whether a selector would report this transport writable (room, or an error to report). */
+    default boolean writable() {
+      return true;
+    }
   }
 
   enum Direction {
@@ -101,6 +119,20 @@ final class Conversation {
     final StreamBytes out;
     final StreamBytes in;
     final Caller caller;
+
+    /**
+     * Whether this side is driven like a selector loop (see {@link Conversation#loopTurn}) rather
+     * than called every round.
+     */
+    boolean selectorLoop;
+
+    /** The selector loop's interest in writability, as set at the end of its last turn. */
+    boolean opWrite;
+
+    /**
+     * Whether the selector loop has had its first turn (registration: it calls without an event).
+     */
+    boolean registered;
 
     /** Offsets of our stream before which {@code engine().beginHandshake()} is called. */
     final long[] renegotiateAt;
@@ -263,8 +295,12 @@ final class Conversation {
       before += client.accepted + server.accepted;
       for (Side s : order) {
         if (!s.done() || s.keepOpen) {
-          writeStep(s);
-          readStep(s);
+          if (s.selectorLoop) {
+            loopTurn(s);
+          } else {
+            writeStep(s);
+            readStep(s);
+          }
         }
       }
       // Alternate who goes first, so neither side always sees the other's latest output.
@@ -312,6 +348,54 @@ final class Conversation {
       check(s.accepted == s.out.length, s.name + " sent " + s.accepted + " of " + s.out.length);
       check(s.conn.state() == TlsState.CLOSED, s.name + " ends in " + s.conn.state());
     }
+  }
+
+  /**
+   * One turn of a selector loop, the way an embedder drives a connection (README "Non-blocking
+   * use", NOTES.md section 9 "Embedding tlsloop"): the side is called only if a selector would
+   * report it, that is its transport is readable (it always watches OP_READ until -1), or writable
+   * while it watches OP_WRITE, or the connection said {@link TlsConnection#hasBuffered()} at the
+   * end of the last turn (the loop keeps such connections on its ready list). It reads only while
+   * {@link #mayRead} (the transport is readable, {@code hasBuffered()}, or the end of stream is
+   * held back), then writes (every turn, whatever woke it), and watches OP_WRITE while {@link
+   * TlsConnection#hasPendingOutput()}, while the last call waits for WRITE, or while it has more to
+   * send and the last call waited for nothing.
+   *
+   * <p>The other side is driven eagerly, so a connection that strands input (records in netIn that
+   * {@code hasBuffered()} does not report) or leaves output unreported stops this side, and the
+   * idle-round bound reports the stall within a few rounds.
+   */
+  private void loopTurn(Side s) throws IOException {
+    if (s.failed()) {
+      return;
+    }
+    boolean readReady = !s.eof && s.io.readable();
+    boolean writeReady = s.opWrite && s.io.writable();
+    if (s.registered && !readReady && !writeReady && !s.conn.hasBuffered() && !endOfStreamHeld(s)) {
+      return; // select() would not return this key
+    }
+    s.registered = true;
+    if (s.conn.state() != TlsState.NEW) {
+      // Read first, so that the write below sees a handshake the read may just have finished.
+      readStep(s);
+    }
+    writeStep(s);
+    if (s.failed()) {
+      return;
+    }
+    TlsNeed last = s.conn.need();
+    boolean shutDue =
+        !s.shutDone
+            && !s.keepOpen
+            && s.accepted == s.out.length
+            && s.received == s.in.length
+            && s.conn.state() != TlsState.NEW
+            && s.conn.state() != TlsState.HANDSHAKING;
+    boolean moreToSend = s.accepted < s.out.length || shutDue;
+    s.opWrite =
+        s.conn.hasPendingOutput()
+            || last == TlsNeed.WRITE
+            || (moreToSend && last == TlsNeed.NOTHING);
   }
 
   private void writeStep(Side s) throws IOException {
@@ -365,6 +449,11 @@ final class Conversation {
       s.shutRequested = true;
       TlsNeed n = callNeed(s, () -> s.conn.shutdownOutput());
       s.shutDone = n == TlsNeed.NOTHING;
+    } else if (s.selectorLoop && s.conn.state() == TlsState.HANDSHAKING) {
+      // flush() only writes what netOut holds; mid-handshake the engine may want to wrap more
+      // (TLS 1.2: ChangeCipherSpec and Finished are separate wraps), and only a call that drives
+      // the engine does that. A loop answering OP_WRITE with flush() stalled here.
+      callNeed(s, () -> s.conn.handshake());
     } else if (s.conn.hasPendingOutput()) {
       callNeed(s, () -> s.conn.flush());
     }
@@ -384,11 +473,27 @@ final class Conversation {
     }
   }
 
+  /**
+   * Whether a selector loop may call read now: new bytes or EOF in the transport, input the
+   * connection holds ({@code hasBuffered()}), or an end of stream it has taken in but not yet
+   * reported. (TLS 1.3 hides record types, so a read that returns data may already have unwrapped
+   * the close_notify right behind it: the state is then INBOUND_CLOSED or CLOSED, {@code
+   * hasBuffered()} is false, and only the next read returns -1.)
+   */
+  private static boolean mayRead(Side s) {
+    return !s.selectorLoop || s.io.readable() || s.conn.hasBuffered() || endOfStreamHeld(s);
+  }
+
+  private static boolean endOfStreamHeld(Side s) {
+    TlsState st = s.conn.state();
+    return !s.eof && (st == TlsState.INBOUND_CLOSED || st == TlsState.CLOSED);
+  }
+
   private void readStep(Side s) throws IOException {
-    if (!s.failed()) {
+    if (!s.failed() && mayRead(s)) {
       maybeRenegotiate(s);
     }
-    for (int i = 0; i < CALLS_PER_ROUND && !s.eof && !s.failed(); i++) {
+    for (int i = 0; i < CALLS_PER_ROUND && !s.eof && !s.failed() && mayRead(s); i++) {
       for (ByteBuffer d : s.dsts) {
         d.clear();
       }

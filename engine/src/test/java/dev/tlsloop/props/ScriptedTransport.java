@@ -318,6 +318,21 @@ final class ScriptedTransport {
       return n;
     }
 
+    /**
+     * Readable as a selector reports a socket: bytes the reader could take, or its end. (The script
+     * may still make the next read would-block, as a spurious wake-up would.)
+     */
+    @Override
+    public boolean readable() {
+      return open && (in.visible() > 0 || in.atEof());
+    }
+
+    /** Writable: room in the window, or a closed peer whose write error is there to be reported. */
+    @Override
+    public boolean writable() {
+      return open && (out.readerClosed || out.writerShut || out.window() - out.inFlight() > 0);
+    }
+
     @Override
     public long moved() {
       return moved;

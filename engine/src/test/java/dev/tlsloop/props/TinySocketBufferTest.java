@@ -9,6 +9,8 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.stream.Stream;
@@ -20,7 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The same conversation and per-call checks as the properties, over a real loopback {@link
  * SocketChannel} pair whose send and receive buffers are a few KiB, so that the kernel fragments
  * records and blocks writes on its own schedule. Odd caller buffer sizes, both protocols and all
- * three directions.
+ * three directions. The receiving end is a selector loop asking a real {@link Selector}.
  */
 class TinySocketBufferTest {
   private static final int SOCKET_BUFFER = 4096;
@@ -63,22 +65,58 @@ class TinySocketBufferTest {
           new Conversation(
               new Side("client", cc, c, up, down, odd, new long[0]),
               new Side("server", sc, s, down, up, odd, new long[0]));
+      // The receiver is a selector loop whose readiness comes from a real Selector: the kernel
+      // decides when it is called, and only hasBuffered() reports records already taken in.
+      (direction == Direction.SERVER_TO_CLIENT ? conv.client : conv.server).selectorLoop = true;
       conv.realTime = true;
       conv.deadlineNanos = 30_000_000_000L;
-      conv.run().assertCleanEnd();
-      cc.close();
-      sc.close();
+      try {
+        conv.run().assertCleanEnd();
+      } finally {
+        cc.close();
+        sc.close();
+        c.selector.close();
+        s.selector.close();
+      }
     }
   }
 
-  /** A socket that counts what moved, for the driver's bookkeeping. */
+  /** A socket that counts what moved, for the driver's bookkeeping, and asks a selector. */
   private static final class Metered implements ByteChannel, Conversation.Metered {
     private final SocketChannel ch;
+    private final Selector selector;
+    private final SelectionKey key;
     private long moved;
     private long zeroCalls;
 
-    Metered(SocketChannel ch) {
+    Metered(SocketChannel ch) throws IOException {
       this.ch = ch;
+      this.selector = Selector.open();
+      this.key = ch.register(selector, SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+    }
+
+    @Override
+    public boolean readable() {
+      return ready(SelectionKey.OP_READ);
+    }
+
+    @Override
+    public boolean writable() {
+      return ready(SelectionKey.OP_WRITE);
+    }
+
+    /** What select() reports now. (A key left in the selected set would OR in stale ops.) */
+    private boolean ready(int op) {
+      if (!key.isValid()) {
+        return false; // closed: the side failed or finished
+      }
+      try {
+        selector.selectedKeys().clear();
+        selector.selectNow();
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      return selector.selectedKeys().contains(key) && (key.readyOps() & op) != 0;
     }
 
     @Override
