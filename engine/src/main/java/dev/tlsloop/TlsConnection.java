@@ -127,6 +127,9 @@ public final class TlsConnection implements Closeable {
   /** Whether the last wrap consumed or produced anything. */
   private boolean lastWrapMoved;
 
+  /** read() returned -1: the end of the stream is no longer "buffered". */
+  private boolean endOfStreamReturned;
+
   /** Records unwrapped in a row, after the handshake, that held no application data. */
   private int recordsWithoutData;
 
@@ -270,11 +273,20 @@ public final class TlsConnection implements Closeable {
   }
 
   /**
-   * Whether plaintext or a complete record is already held, so that {@code read} can return data
-   * without any I/O. A loop must call {@code read} again instead of waiting for the selector.
+   * Whether {@code read} has something to return without any I/O: plaintext, a complete record, or
+   * the end of the stream (the peer's close_notify was taken by a read that returned data, and -1
+   * has not been returned yet). A loop must call {@code read} again instead of waiting for the
+   * selector, which only knows about bytes still in the socket.
    */
   public boolean hasBuffered() {
-    return appIn.hasRemaining() || (!engine.isInboundDone() && completeRecordBuffered());
+    if (state == TlsState.FAILED) {
+      return false;
+    }
+    if (appIn.hasRemaining()) {
+      return true;
+    }
+    // TLS 1.3: the read that returned the last data may have unwrapped the close_notify behind it.
+    return engine.isInboundDone() ? !endOfStreamReturned : completeRecordBuffered();
   }
 
   /**
@@ -352,6 +364,7 @@ public final class TlsConnection implements Closeable {
         }
         if (engine.isInboundDone()) {
           // close_notify received: what was before it has been delivered, now end of stream.
+          endOfStreamReturned |= total == 0;
           return finish(total > 0 ? total : -1, answerCloseNotify());
         }
         if (total > 0
@@ -434,17 +447,39 @@ public final class TlsConnection implements Closeable {
   }
 
   /**
-   * Writes pending ciphertext (and whatever the engine still wants to send). Returns {@link
-   * TlsNeed#NOTHING} when netOut is empty, else {@link TlsNeed#WRITE}.
+   * Writes pending ciphertext and whatever the engine still wants to send: during the handshake
+   * this is {@link #handshake()}; after it, a control record the engine asks to wrap (a KeyUpdate
+   * answer, a TLS 1.2 renegotiation flight) is wrapped first. Returns {@link TlsNeed#NOTHING} when
+   * everything is written, else what it waits for.
    */
   public TlsNeed flush() throws IOException {
     checkNotFailed();
+    if (state == TlsState.NEW || state == TlsState.HANDSHAKING) {
+      return handshake();
+    }
     writeBlocked = false;
     try {
-      return finish(flushNetOut() ? TlsNeed.NOTHING : TlsNeed.WRITE);
+      TlsNeed n = wrapRequestedControl();
+      return finish(n != null ? n : flushNetOut() ? TlsNeed.NOTHING : TlsNeed.WRITE);
     } catch (IOException | RuntimeException e) {
       throw fail(e);
     }
+  }
+
+  /** Wraps what the engine asks to send after the handshake, a few records at most. */
+  private TlsNeed wrapRequestedControl() throws IOException {
+    for (int i = 0;
+        i < 8
+            && engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP
+            && !engine.isOutboundDone()
+            && !taskRunning;
+        i++) {
+      TlsNeed n = wrap(NO_DATA, 0, 1, WHY_CONTROL_WRAP);
+      if (n != null || !lastWrapMoved) {
+        return n;
+      }
+    }
+    return null;
   }
 
   /**
