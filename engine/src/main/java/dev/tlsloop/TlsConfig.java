@@ -485,10 +485,11 @@ public final class TlsConfig {
     }
 
     /**
-     * How many records in a row, after the handshake, may carry no application data (empty records,
-     * warning alerts, KeyUpdates, renegotiation flights) before the connection fails (default
-     * {@link #DEFAULT_MAX_RECORDS_WITHOUT_DATA}, 64). Bounds a peer that keeps us busy without
-     * sending data.
+     * How many records without application data (empty records, warning alerts, KeyUpdates,
+     * renegotiation flights) the peer may send after the handshake beyond one per data record
+     * exchanged either way, before the connection fails (default {@link
+     * #DEFAULT_MAX_RECORDS_WITHOUT_DATA}, 64). Bounds a peer that keeps us busy without data: such
+     * records stay proportional to the data.
      */
     public Builder maxRecordsWithoutData(int n) {
       if (n < 1) {

@@ -130,8 +130,8 @@ public final class TlsConnection implements Closeable {
   /** read() returned -1: the end of the stream is no longer "buffered". */
   private boolean endOfStreamReturned;
 
-  /** Records unwrapped in a row, after the handshake, that held no application data. */
-  private int recordsWithoutData;
+  /** How many more records without application data the peer may send (countRecordWithoutData). */
+  private long controlRecordAllowance;
 
   private final int maxRecordsWithoutData;
 
@@ -165,6 +165,7 @@ public final class TlsConnection implements Closeable {
     this.listener = config.listener();
     this.deadlines = config.newDeadlines();
     this.maxRecordsWithoutData = config.maxRecordsWithoutData();
+    this.controlRecordAllowance = maxRecordsWithoutData;
     BufferAllocator alloc = config.allocator();
     boolean release = config.releaseBuffersWhenIdle();
     this.netIn = new RoleBuffer(BufferRole.NET_IN, alloc, release, this);
@@ -617,6 +618,11 @@ public final class TlsConnection implements Closeable {
     }
     boolean moved = r.bytesConsumed() > 0 || r.bytesProduced() > 0;
     lastWrapMoved = moved;
+    if (r.bytesConsumed() > 0) {
+      // Data of ours went out: the peer may answer it without data (a KeyUpdate once its read
+      // key reaches its limit), so each of our data records allows one such record.
+      controlRecordAllowance++;
+    }
     switch (r.getStatus()) {
       case OK:
         afterEngineCall(r.getHandshakeStatus(), moved);
@@ -1164,25 +1170,28 @@ public final class TlsConnection implements Closeable {
 
   /**
    * Bounds a flood of records that carry no application data once the handshake is over: empty
-   * records, warning alerts, KeyUpdates (each asking for an answer), a renegotiation after another.
-   * The engine answers each without complaint, so a peer could keep a connection and a CPU busy
-   * forever without sending a byte of data; OpenSSL stops at 32 empty records in a row
-   * (MAX_EMPTY_RECORDS) and a few warning alerts. Legitimate peers send a handful in a row
-   * (tickets, one renegotiation's flight).
+   * records, warning alerts, KeyUpdates (each asking for an answer), renegotiations. The engine
+   * answers each without complaint, so a peer could keep a connection and a CPU busy without
+   * sending a byte of data (OpenSSL stops at 32 empty records in a row, MAX_EMPTY_RECORDS). Such
+   * records must stay proportional to the data exchanged: {@link TlsConfig#maxRecordsWithoutData}
+   * to start with, plus one for each data record either way. Not simply "in a row": an uploader
+   * whose keys reach their limit legitimately gets a KeyUpdate answer per 2^N bytes it sends, and
+   * no data back (KeyUpdateTest, with jdk.tls.keyLimits at 2^16).
    */
   private void countRecordWithoutData(int plaintextBytes) throws SSLException {
-    if (plaintextBytes > 0 || state == TlsState.HANDSHAKING) {
-      recordsWithoutData = 0;
+    if (state == TlsState.HANDSHAKING) {
       return;
     }
-    if (++recordsWithoutData > maxRecordsWithoutData) {
+    if (plaintextBytes > 0) {
+      controlRecordAllowance++;
+      return;
+    }
+    if (--controlRecordAllowance < 0) {
       throw new SSLException(
-          "the peer sent "
-              + recordsWithoutData
-              + " records in a row without application data (empty records, warning alerts,"
-              + " KeyUpdates or renegotiations): limit "
+          "the peer sent more records without application data (empty records, warning alerts,"
+              + " KeyUpdates or renegotiations) than allowed: "
               + maxRecordsWithoutData
-              + " (TlsConfig.Builder.maxRecordsWithoutData)");
+              + " plus one per data record exchanged (TlsConfig.Builder.maxRecordsWithoutData)");
     }
   }
 

@@ -37,6 +37,7 @@ class LoopEchoTest {
       TlsConfig client =
           f.client(at.getPort(), protocol).handshakeTimeout(Duration.ofSeconds(90)).build();
       long t0 = System.nanoTime();
+      HeapPeak peak = HeapPeak.start();
       List<EchoClient> all = new ArrayList<>();
       for (int i = 0; i < CONNECTIONS; i++) {
         EchoClient c = new EchoClient(BYTES);
@@ -49,18 +50,20 @@ class LoopEchoTest {
             cause == CloseCause.LOCAL_CLOSE || cause == CloseCause.PEER_CLOSED, cause.toString());
       }
       long wall = System.nanoTime() - t0;
+      long peakMiB = peak.stop() >> 20;
       long[] hs = all.stream().mapToLong(c -> c.handshakeNanos).sorted().toArray();
       System.out.printf(
-          "loop echo: %d connections x %d KiB, %d loop(s), %s: %d ms wall, handshake p50 %d ms"
-              + " p99 %d ms, heap used %d MiB%n",
+          "loop echo: %d connections x %d KiB, %d loop(s), %s: %d ms wall (%.0f connections/s),"
+              + " handshake p50 %d ms p99 %d ms, peak heap used %d MiB (both ends)%n",
           CONNECTIONS,
           BYTES / 1024,
           loops,
           protocol,
           TimeUnit.NANOSECONDS.toMillis(wall),
+          CONNECTIONS * 1e9 / wall,
           TimeUnit.NANOSECONDS.toMillis(hs[hs.length / 2]),
           TimeUnit.NANOSECONDS.toMillis(hs[(int) (hs.length * 0.99)]),
-          (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
+          peakMiB);
       LoopStats s = Counters.settle(server);
       assertEquals(0, s.connections(), s.toString());
       assertEquals(0, s.bufferBytesHeld(), s.toString());

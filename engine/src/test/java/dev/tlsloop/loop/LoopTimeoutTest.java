@@ -85,6 +85,26 @@ class LoopTimeoutTest {
   }
 
   @Test
+  void aSlowlorisPeerDrippingItsClientHelloIsDroppedAtTheHandshakeTimeout() throws Exception {
+    listen(false);
+    byte[] hello = clientHello();
+    try (SocketChannel peer = SocketChannel.open(at)) {
+      long t0 = System.nanoTime();
+      // One byte every 50 ms: activity does not renew the handshake deadline, creation starts it.
+      for (int i = 0; i < hello.length && ended.ends.isEmpty(); i++) {
+        try {
+          peer.write(ByteBuffer.wrap(hello, i, 1));
+        } catch (IOException closed) {
+          break;
+        }
+        Thread.sleep(50);
+      }
+      assertEnded(TlsTimeoutException.Kind.HANDSHAKE, t0);
+      assertPeerSeesTheEnd(peer);
+    }
+  }
+
+  @Test
   void aPeerThatSendsHalfARecordAfterTheHandshakeIsDroppedAtTheIdleTimeout() throws Exception {
     listen(false, Duration.ofSeconds(30));
     SocketChannel raw = SocketChannel.open(at);
