@@ -156,7 +156,16 @@ public final class Fixture {
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
         throws CertificateException {
       checks.incrementAndGet();
-      delegate.checkServerTrusted(chain, authType, engine);
+      delegate.checkServerTrusted(chain, jdkAuthType(authType), engine);
+    }
+
+    /**
+     * Conscrypt (BoringSSL) names the TLS 1.3 authentication type "GENERIC"; the JDK's trust
+     * manager knows it as "UNKNOWN" (TLS 1.3 has no key-exchange-bound auth type, RFC 8446 section
+     * 4.4.2.2) and rejects any name it does not know.
+     */
+    private static String jdkAuthType(String authType) {
+      return "GENERIC".equals(authType) ? "UNKNOWN" : authType;
     }
 
     @Override
