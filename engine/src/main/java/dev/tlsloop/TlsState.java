@@ -14,7 +14,7 @@ package dev.tlsloop;
  * OPEN ──both at once (close())───────────────────────> CLOSED
  * INBOUND_CLOSED ──our close_notify wrapped / close()─> CLOSED
  * OUTBOUND_CLOSED ──peer's close_notify / close()─────> CLOSED
- * any but CLOSED ──SSLException, truncation, I/O error> FAILED
+ * any but CLOSED ──SSLException, truncation, I/O error, deadline, abort()> FAILED
  * </pre>
  *
  * KeyUpdate, NewSessionTicket and TLS 1.2 renegotiation happen inside OPEN: they are engine
@@ -33,7 +33,10 @@ public enum TlsState {
   OUTBOUND_CLOSED,
   /** Both directions are closed (or the connection was closed before it opened). Terminal. */
   CLOSED,
-  /** A protocol or transport error ended the connection. Terminal. */
+  /**
+   * A protocol or transport error, a passed deadline ({@link TlsTimeoutException}) or {@link
+   * TlsConnection#abort} ended the connection. Terminal.
+   */
   FAILED;
 
   /** Whether the transition {@code this -> next} is one of the documented ones. */
