@@ -33,12 +33,14 @@ import javax.net.ssl.SSLException;
  * <p><b>Closing.</b> {@link #close()} may be called from any thread, as with a {@code
  * SocketChannel}: a read or write blocked in another thread then throws {@link
  * AsynchronousCloseException}, and every call made after the close throws {@link
- * ClosedChannelException}. {@code close()} sends close_notify if the transport takes it within the
- * configuration's {@link TlsConfig#closeTimeout() close timeout} (without waiting at all when that
- * is zero), then closes the transport; it never waits behind a writer blocked on a peer that does
- * not read, so it returns within about the close timeout. A peer that does not get the close_notify
- * sees the stream truncated. Bytes a {@code write} handed to the transport before the close reach a
- * peer that receives the close_notify.
+ * ClosedChannelException}. {@code close()} offers close_notify to the transport for at most the
+ * configuration's {@link TlsConfig#closeTimeout() close timeout} (a zero close timeout: once,
+ * without waiting), then closes the transport. It does not wait behind a writer blocked on a peer
+ * that does not read, so it returns after about the close timeout at most. Over a blocking
+ * transport it closes the transport to end a call blocked inside it, which works for a transport
+ * that, like a {@code SocketChannel}, can be closed while a thread is blocked in it. A peer that
+ * does not get the close_notify sees the stream truncated; a peer that gets it has received every
+ * byte the writes took before it.
  */
 public final class TlsChannel implements ByteChannel, GatheringByteChannel, ScatteringByteChannel {
   private final TlsConnection conn;
@@ -61,6 +63,8 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
    * find the engine lock taken and then cannot signal (see wakeBothSides).
    */
   private static final long WAIT_SLICE = TimeUnit.MILLISECONDS.toNanos(100);
+
+  private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
 
   private final Condition taskFinished = engineLock.newCondition();
 
@@ -330,6 +334,7 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
       action.accept(conn);
       progress.signalAll();
     } finally {
+      state = conn.state();
       engineLock.unlock();
     }
     wakeBothSides();
@@ -371,10 +376,13 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
    * an InterruptibleChannel does) so that the lock is freed.
    */
   private void closeConnection(long deadline) throws InterruptedException, IOException {
-    long left = Math.max(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(10));
+    // Over a selectable transport the lock is only ever held for one engine call (a delegated
+    // task run inline can take tens of milliseconds on a loaded machine): these minimums are for
+    // that, not for I/O.
+    long left = Math.max(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(100));
     if (!engineLock.tryLock(left, TimeUnit.NANOSECONDS)) {
       closeTransportQuietly();
-      if (!engineLock.tryLock(Math.max(closeTimeoutNanos, left), TimeUnit.NANOSECONDS)) {
+      if (!engineLock.tryLock(Math.max(closeTimeoutNanos, SECOND), TimeUnit.NANOSECONDS)) {
         return; // the blocked call fails on the closed transport and releases the buffers itself
       }
     }
