@@ -106,6 +106,14 @@ public final class ChannelCloseStressMain {
     final Payload up;
     final Payload down;
     final AtomicInteger forced = new AtomicInteger();
+
+    /**
+     * How many handshakes each writer forces. A TLS 1.2 renegotiation takes long enough that a
+     * close often crosses one in flight (which fails the JDK peer, see below), so half the TLS 1.2
+     * rounds force only one, early: more of them end with the close_notify the exact check needs.
+     */
+    final int forceLimit;
+
     volatile long closeStart = Long.MAX_VALUE;
     long closeMillis;
     long clientReceived;
@@ -117,6 +125,7 @@ public final class ChannelCloseStressMain {
       this.threads = threads;
       this.up = new Payload(random.nextLong(), Long.MAX_VALUE / 2);
       this.down = new Payload(random.nextLong(), Long.MAX_VALUE / 2);
+      this.forceLimit = protocol.equals("TLSv1.2") && random.nextBoolean() ? 1 : Integer.MAX_VALUE;
     }
 
     void run(TlsConfig clientConfig, TlsConfig serverConfig) throws Exception {
@@ -168,7 +177,10 @@ public final class ChannelCloseStressMain {
         checkClientSide("client writer", clientWriter.failure);
         checkClientSide("client reader", clientReader.failure);
         if (clientReader.eof) {
-          throw new AssertionError("client reader saw the end of stream before its close");
+          // Only the server's close_notify ends the stream, and the server sends one only in
+          // answer to ours (TLS 1.2): a read racing with close() may return it.
+          endedAfterClose("client reader (end of stream)", clientReader.endedAt);
+          count(protocol + " client reader: end of stream during close()");
         }
         // The server's end: the close_notify (then nothing the client's writes took is missing),
         // or a truncation if the close timed out before it was written.
@@ -308,11 +320,13 @@ public final class ChannelCloseStressMain {
       @Override
       public Void call() {
         ByteBuffer buf = ByteBuffer.allocate(40_000);
-        long nextForce = FORCE_EVERY / 2 + rnd.nextInt((int) FORCE_EVERY);
+        long nextForce = rnd.nextInt((int) FORCE_EVERY);
+        int forcesLeft = forceLimit;
         try {
           while (!stopOnClose || closeStart == Long.MAX_VALUE) {
-            if (completed >= nextForce) {
+            if (completed >= nextForce && forcesLeft > 0) {
               force(ch);
+              forcesLeft--;
               nextForce += FORCE_EVERY;
             }
             buf.clear().limit(1 + rnd.nextInt(buf.capacity()));
