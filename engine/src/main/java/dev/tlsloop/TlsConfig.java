@@ -210,7 +210,7 @@ public final class TlsConfig {
 
   /** A blocking {@link TlsChannel} over {@code transport}. */
   public TlsChannel newChannel(ByteChannel transport) {
-    return new TlsChannel(newConnection(transport), transport);
+    return new TlsChannel(newConnection(transport), transport, closeTimeout);
   }
 
   /** The context every connection of this config is made from. */
