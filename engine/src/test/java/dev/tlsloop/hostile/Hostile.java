@@ -133,4 +133,15 @@ final class Hostile {
         1, server.logLinesFor(clientPort).size(), "log lines: " + server.logLinesFor(clientPort));
     return e;
   }
+
+  /**
+   * The JDK's engine answers a few malformed inputs differently across releases: JDK 17 and JDK 25
+   * (the two this project runs on) are known. Returns what the running JDK sends.
+   */
+  static String byJdk(String jdk17, String jdk25) {
+    return JDK25 ? jdk25 : jdk17;
+  }
+
+  /** Whether this is JDK 25 or later (stricter zero-length and early-alert handling). */
+  static final boolean JDK25 = Runtime.version().feature() >= 25;
 }

@@ -76,6 +76,16 @@ final class LoopServer implements AutoCloseable {
 
   /** Echoes what arrives; the loop answers close_notify and logs nothing itself. */
   private final class Echo implements TlsHandler {
+    /**
+     * A client port the kernel reuses starts a new record: what an earlier connection left goes.
+     */
+    @Override
+    public void onOpen(LoopConnection conn) {
+      int port = ((InetSocketAddress) conn.remoteAddress()).getPort();
+      ended.remove(port);
+      log.removeIf(line -> line.startsWith("connection from :" + port + " "));
+    }
+
     @Override
     public void onData(LoopConnection conn, ByteBuffer data) {
       conn.send(data);
