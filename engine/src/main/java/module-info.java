@@ -4,6 +4,9 @@
  * facade, {@link dev.tlsloop.TlsConfig} the builder.
  */
 module dev.tlsloop {
+  // Static: a runtime without JFR still loads this module; ConnectionEvents checks before use.
+  requires static jdk.jfr;
+
   exports dev.tlsloop;
   exports dev.tlsloop.trace;
   exports dev.tlsloop.loop;

@@ -115,7 +115,7 @@ public final class TlsConfig {
             : b.client ? Duration.ZERO : DEFAULT_SERVER_IDLE_TIMEOUT;
     this.closeTimeout = b.closeTimeout;
     this.maxRecordsWithoutData = b.maxRecordsWithoutData;
-    this.engineFactory = b.engineFactory;
+    this.engineFactory = b.engineFactoryOrRotation();
     this.ipLiteral = client ? IpLiteral.parse(host) : null;
     this.sessionResumption = b.sessionResumption;
     this.context = b.context != null ? b.context : b.buildContext();
@@ -194,6 +194,14 @@ public final class TlsConfig {
     return b;
   }
 
+  /**
+   * A server whose context, and with it the certificate, can be replaced while it runs: see {@link
+   * RotatingContext}.
+   */
+  public static Builder server(RotatingContext contexts) {
+    return new Builder(false).sslContext(contexts);
+  }
+
   /** A non-blocking connection over a {@link ByteChannel} such as a {@code SocketChannel}. */
   public TlsConnection newConnection(ByteChannel transport) {
     return new TlsConnection(this, transport, transport, null);
@@ -213,9 +221,14 @@ public final class TlsConfig {
     return new TlsChannel(newConnection(transport), transport, closeTimeout);
   }
 
-  /** The context every connection of this config is made from. */
+  /**
+   * The context every connection of this config is made from; with a {@link RotatingContext}, the
+   * one new connections are made from now.
+   */
   public SSLContext context() {
-    return context;
+    return engineFactory instanceof RotatingContext
+        ? ((RotatingContext) engineFactory).get()
+        : context;
   }
 
   /** Whether connections are clients. */
@@ -514,6 +527,36 @@ public final class TlsConfig {
         throw new IllegalArgumentException(what + " must not be negative: " + d);
       }
       return d;
+    }
+
+    // ---- Certificate rotation. ----
+
+    private RotatingContext rotatingContext;
+
+    /**
+     * Makes each connection's engine from the context {@code contexts} holds when the connection is
+     * created (see {@link RotatingContext}): {@link RotatingContext#set} swaps the certificate for
+     * later connections and leaves open ones as they are. Like {@link #sslContext(SSLContext)}, the
+     * other trust and key options are then ignored, and session and revocation options refused
+     * (they belong to each context). A rotating context is itself the config's {@link
+     * TlsEngineFactory}: it cannot be combined with {@link #engineFactory}, whose engines would not
+     * rotate; a factory of your own can read {@link RotatingContext#get()} instead.
+     */
+    public Builder sslContext(RotatingContext contexts) {
+      this.rotatingContext = Objects.requireNonNull(contexts, "contexts");
+      this.context = contexts.get(); // a context the config did not build: see the checks below
+      return this;
+    }
+
+    private TlsEngineFactory engineFactoryOrRotation() {
+      if (rotatingContext == null) {
+        return engineFactory;
+      }
+      if (engineFactory != null && engineFactory != rotatingContext) {
+        throw new IllegalStateException(
+            "engineFactory(...) and a RotatingContext both make engines: use one");
+      }
+      return rotatingContext;
     }
 
     // ---- Sessions and revocation (client-side TLS options). ----

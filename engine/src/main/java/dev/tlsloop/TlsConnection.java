@@ -95,6 +95,7 @@ public final class TlsConnection implements Closeable {
   private final Executor taskExecutor;
   private final boolean client;
   private final Deadlines deadlines;
+  private final Traffic traffic;
 
   private TlsListener listener;
   private volatile Runnable taskDone;
@@ -164,6 +165,7 @@ public final class TlsConnection implements Closeable {
     this.taskExecutor = config.taskExecutor();
     this.listener = config.listener();
     this.deadlines = config.newDeadlines();
+    this.traffic = new Traffic(in);
     this.maxRecordsWithoutData = config.maxRecordsWithoutData();
     this.controlRecordAllowance = maxRecordsWithoutData;
     BufferAllocator alloc = config.allocator();
@@ -616,6 +618,7 @@ public final class TlsConnection implements Closeable {
     if (listener != null) {
       listener.onWrap(this, why, r);
     }
+    traffic.recordsOut += r.bytesProduced() > 0 ? 1 : 0;
     boolean moved = r.bytesConsumed() > 0 || r.bytesProduced() > 0;
     lastWrapMoved = moved;
     if (r.bytesConsumed() > 0) {
@@ -690,6 +693,7 @@ public final class TlsConnection implements Closeable {
     if (listener != null) {
       listener.onUnwrap(this, why, r);
     }
+    traffic.recordsIn += r.bytesConsumed() > 0 ? 1 : 0;
     boolean moved = r.bytesConsumed() > 0 || r.bytesProduced() > 0;
     switch (r.getStatus()) {
       case OK:
@@ -763,6 +767,7 @@ public final class TlsConnection implements Closeable {
     }
     if (n > 0) {
       deadlines.activity(System.nanoTime());
+      traffic.bytesIn += n;
       if (listener != null) {
         listener.onTransportRead(this, netIn.buffer(), netIn.buffer().limit() - n, n);
       }
@@ -830,6 +835,7 @@ public final class TlsConnection implements Closeable {
     int n = out.write(b);
     if (n > 0) {
       deadlines.activity(System.nanoTime());
+      traffic.bytesOut += n;
       if (listener != null) {
         listener.onTransportWrite(this, b, start, n);
       }
@@ -954,6 +960,7 @@ public final class TlsConnection implements Closeable {
 
   private void handshakeDone() {
     moveTo(TlsState.OPEN);
+    ConnectionEvents.handshakeDone(this, traffic);
     if (listener != null) {
       listener.onHandshakeFinished(this);
     }
@@ -1046,6 +1053,7 @@ public final class TlsConnection implements Closeable {
     if (state.isTerminal()) {
       return io;
     }
+    ConnectionEvents.failing(this, traffic, io);
     failure = io;
     moveTo(TlsState.FAILED);
     need = TlsNeed.NOTHING;
@@ -1091,6 +1099,7 @@ public final class TlsConnection implements Closeable {
   }
 
   private void closeTransport() {
+    ConnectionEvents.closing(this, traffic);
     try {
       if (in instanceof Channel) {
         ((Channel) in).close();
