@@ -9,9 +9,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tlsloop.testkit.MemoryPipe;
 import dev.tlsloop.testkit.TestPki;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -66,8 +72,8 @@ class RenegotiationPolicyTest {
         5);
     byte[] gotUp = d.server.received.toByteArray();
     byte[] gotDown = d.client.received.toByteArray();
-    assertArrayEquals(up, java.util.Arrays.copyOfRange(gotUp, upBefore, gotUp.length));
-    assertArrayEquals(down, java.util.Arrays.copyOfRange(gotDown, downBefore, gotDown.length));
+    assertArrayEquals(up, Arrays.copyOfRange(gotUp, upBefore, gotUp.length));
+    assertArrayEquals(down, Arrays.copyOfRange(gotDown, downBefore, gotDown.length));
   }
 
   /**
@@ -167,5 +173,74 @@ class RenegotiationPolicyTest {
     }
     assertEquals(0, d.server.conn.peerRenegotiations());
     assertEquals(TlsState.OPEN, d.server.conn.state());
+  }
+
+  /**
+   * A JDK {@link SSLSocket} client renegotiates ({@code startHandshake()} again) with a tlsloop
+   * server on loopback sockets; the server echoes. Returns the server's failure, or null.
+   */
+  private static IOException sslSocketRenegotiates(TlsConfig server, boolean expectRefusal)
+      throws Exception {
+    try (Loopback lo = Loopback.open()) {
+      CompletableFuture<IOException> serverEnd =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try (TlsChannel tls = server.newChannel(lo.server)) {
+                  ByteBuffer b = ByteBuffer.allocate(1024);
+                  while (tls.read(b) >= 0) {
+                    b.flip();
+                    tls.write(b);
+                    b.clear();
+                  }
+                  return null;
+                } catch (IOException e) {
+                  return e;
+                }
+              });
+      SSLSocket ssl =
+          (SSLSocket)
+              pki.clientContext()
+                  .getSocketFactory()
+                  .createSocket(lo.client.socket(), "localhost", 443, true);
+      ssl.setEnabledProtocols(new String[] {"TLSv1.2"});
+      ssl.setSoTimeout(10_000);
+      OutputStream out = ssl.getOutputStream();
+      InputStream in = ssl.getInputStream();
+      out.write("hello".getBytes(StandardCharsets.US_ASCII));
+      assertEquals("hello", new String(in.readNBytes(5), StandardCharsets.US_ASCII));
+      if (expectRefusal) {
+        assertThrows(
+            IOException.class,
+            () -> {
+              ssl.startHandshake();
+              out.write('x');
+              in.read();
+            });
+      } else {
+        for (int i = 0; i < 3; i++) {
+          ssl.startHandshake();
+          out.write("again".getBytes(StandardCharsets.US_ASCII));
+          assertEquals("again", new String(in.readNBytes(5), StandardCharsets.US_ASCII));
+        }
+      }
+      ssl.close();
+      return serverEnd.get();
+    }
+  }
+
+  @Test
+  void anSslSocketClientsRenegotiationIsRefusedByATlsloopServer() throws Exception {
+    IOException e = sslSocketRenegotiates(server().build(), true);
+    assertInstanceOf(SSLHandshakeException.class, e);
+    assertTrue(
+        e.getMessage().contains("renegotiation started by the client refused"), e.getMessage());
+  }
+
+  @Test
+  void anSslSocketClientRenegotiatesWithAServerThatAllowsIt() throws Exception {
+    IOException e =
+        sslSocketRenegotiates(
+            server().renegotiation(RenegotiationPolicy.allowUpTo(3)).build(), false);
+    assertTrue(e == null, "server: " + e);
   }
 }
