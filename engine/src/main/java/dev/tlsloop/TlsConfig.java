@@ -78,6 +78,7 @@ public final class TlsConfig {
   private final Duration closeTimeout;
   private final int maxRecordsWithoutData;
   private final TlsEngineFactory engineFactory;
+  private final RenegotiationPolicy renegotiation;
 
   /** Default {@link Builder#maxRecordsWithoutData}: 64. */
   public static final int DEFAULT_MAX_RECORDS_WITHOUT_DATA = 64;
@@ -116,6 +117,10 @@ public final class TlsConfig {
     this.closeTimeout = b.closeTimeout;
     this.maxRecordsWithoutData = b.maxRecordsWithoutData;
     this.engineFactory = b.engineFactoryOrRotation();
+    this.renegotiation =
+        b.renegotiation != null
+            ? b.renegotiation
+            : b.client ? RenegotiationPolicy.allow() : RenegotiationPolicy.refuse();
     this.ipLiteral = client ? IpLiteral.parse(host) : null;
     this.sessionResumption = b.sessionResumption;
     this.context = b.context != null ? b.context : b.buildContext();
@@ -142,6 +147,7 @@ public final class TlsConfig {
     this.closeTimeout = base.closeTimeout;
     this.maxRecordsWithoutData = base.maxRecordsWithoutData;
     this.engineFactory = base.engineFactory;
+    this.renegotiation = base.renegotiation;
     this.ipLiteral = base.ipLiteral;
     this.sessionResumption = base.sessionResumption;
   }
@@ -323,6 +329,11 @@ public final class TlsConfig {
     return maxRecordsWithoutData;
   }
 
+  /** Which TLS 1.2 renegotiations started by the peer are accepted. */
+  public RenegotiationPolicy renegotiation() {
+    return renegotiation;
+  }
+
   /** Builds a {@link TlsConfig}. Every option has a safe default. */
   public static final class Builder {
     private final boolean client;
@@ -349,6 +360,7 @@ public final class TlsConfig {
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
     private int maxRecordsWithoutData = DEFAULT_MAX_RECORDS_WITHOUT_DATA;
     private TlsEngineFactory engineFactory;
+    private RenegotiationPolicy renegotiation;
 
     private Builder(boolean client) {
       this.client = client;
@@ -509,6 +521,17 @@ public final class TlsConfig {
         throw new IllegalArgumentException("maxRecordsWithoutData must be positive: " + n);
       }
       this.maxRecordsWithoutData = n;
+      return this;
+    }
+
+    /**
+     * Which TLS 1.2 renegotiations started by the peer each connection accepts; a refused one fails
+     * the connection. Default: {@link RenegotiationPolicy#refuse()} on a server, {@link
+     * RenegotiationPolicy#allow()} on a client (the server asks). Per connection, unlike the JDK's
+     * JVM-wide {@code jdk.tls.rejectClientInitiatedRenegotiation}.
+     */
+    public Builder renegotiation(RenegotiationPolicy policy) {
+      this.renegotiation = Objects.requireNonNull(policy, "policy");
       return this;
     }
 

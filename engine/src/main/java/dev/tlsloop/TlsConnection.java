@@ -9,14 +9,23 @@ import java.nio.channels.Channel;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
@@ -146,6 +155,25 @@ public final class TlsConnection implements Closeable {
    */
   private boolean writeBlocked;
 
+  /** Watches the first handshake's hellos for {@link #isResumed()}; null once it is over. */
+  private HelloObserver hellos = new HelloObserver();
+
+  /** Whether the first handshake finished (state reached OPEN). */
+  private boolean established;
+
+  private boolean resumed;
+
+  /** The first handshake negotiated TLS 1.2: only then can a renegotiation start. */
+  private boolean renegotiable;
+
+  /** A TLS 1.2 renegotiation is running (started by either side). */
+  private boolean renegotiating;
+
+  /** Renegotiations the peer started, accepted or not. */
+  private int peerRenegotiations;
+
+  private final RenegotiationPolicy renegotiation;
+
   TlsConnection(
       TlsConfig config, ReadableByteChannel in, WritableByteChannel out, ByteBuffer preRead) {
     this(config, config.createEngine(), in, out, preRead);
@@ -168,6 +196,7 @@ public final class TlsConnection implements Closeable {
     this.traffic = new Traffic(in);
     this.maxRecordsWithoutData = config.maxRecordsWithoutData();
     this.controlRecordAllowance = maxRecordsWithoutData;
+    this.renegotiation = config.renegotiation();
     BufferAllocator alloc = config.allocator();
     boolean release = config.releaseBuffersWhenIdle();
     this.netIn = new RoleBuffer(BufferRole.NET_IN, alloc, release, this);
@@ -179,6 +208,7 @@ public final class TlsConnection implements Closeable {
       int start = b.position();
       b.put(preRead); // a copy: the engine decrypts in place, and the caller's may be read-only
       netIn.endFill();
+      hellos.received(netIn.buffer(), start, n);
       if (listener != null) {
         // Traces see these bytes as the first read: they are the start of the peer's stream.
         listener.onTransportRead(this, netIn.buffer(), start, n);
@@ -198,9 +228,132 @@ public final class TlsConnection implements Closeable {
     return need;
   }
 
-  /** The engine, for its session, ALPN result and parameters. Do not wrap or unwrap with it. */
+  /**
+   * The engine, for what this class does not expose (its {@link SSLEngine#getSSLParameters()
+   * parameters}, the {@link SSLEngine#getHandshakeSession() handshake session} in a callback). Read
+   * from it only: a call that changes its state ({@code wrap}, {@code unwrap}, {@code
+   * beginHandshake}, {@code closeInbound}, {@code closeOutbound}, setters) bypasses the state
+   * machine, its buffers and its policies. For the negotiated facts use {@link #protocol()}, {@link
+   * #cipherSuite()}, {@link #applicationProtocol()}, {@link #peerCertificates()}, {@link
+   * #serverName()} and {@link #isResumed()}; for a KeyUpdate {@link #requestKeyUpdate()}.
+   */
   public SSLEngine engine() {
     return engine;
+  }
+
+  /**
+   * The negotiated protocol version, {@code "TLSv1.3"} or {@code "TLSv1.2"}; null until the
+   * handshake finished.
+   */
+  public String protocol() {
+    return established ? engine.getSession().getProtocol() : null;
+  }
+
+  /**
+   * The negotiated cipher suite's standard name (e.g. {@code "TLS_AES_256_GCM_SHA384"}); null until
+   * the handshake finished. A TLS 1.2 renegotiation may change it.
+   */
+  public String cipherSuite() {
+    return established ? engine.getSession().getCipherSuite() : null;
+  }
+
+  /**
+   * The protocol ALPN chose (RFC 7301), the empty string when none was negotiated (either side
+   * offered none, or the server chose none); null until the handshake finished.
+   */
+  public String applicationProtocol() {
+    if (!established) {
+      return null;
+    }
+    String p = engine.getApplicationProtocol();
+    return p != null ? p : "";
+  }
+
+  /**
+   * The peer's certificate chain as it sent it, its own certificate first; empty when the peer sent
+   * none (a client when the server did not ask for one) and until the handshake finished. On a
+   * resumed session, the chain verified when the session was made.
+   */
+  public List<X509Certificate> peerCertificates() {
+    if (!established) {
+      return List.of();
+    }
+    Certificate[] chain;
+    try {
+      chain = engine.getSession().getPeerCertificates();
+    } catch (SSLPeerUnverifiedException none) {
+      return List.of();
+    }
+    List<X509Certificate> out = new ArrayList<>(chain.length);
+    for (Certificate c : chain) {
+      if (c instanceof X509Certificate) {
+        out.add((X509Certificate) c);
+      }
+    }
+    return Collections.unmodifiableList(out);
+  }
+
+  /**
+   * The host name the client asked for with SNI (RFC 6066 section 3): on a client the one it sent,
+   * on a server the one it received. Null when none was sent (an IP literal, SNI turned off) and,
+   * on a server, until the handshake finished.
+   */
+  public String serverName() {
+    List<SNIServerName> names;
+    if (client) {
+      names = engine.getSSLParameters().getServerNames();
+    } else if (established && engine.getSession() instanceof ExtendedSSLSession) {
+      names = ((ExtendedSSLSession) engine.getSession()).getRequestedServerNames();
+    } else {
+      return null;
+    }
+    if (names != null) {
+      for (SNIServerName n : names) {
+        if (n instanceof SNIHostName) {
+          return ((SNIHostName) n).getAsciiName();
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Whether the first handshake resumed an earlier session instead of a full handshake with
+   * certificates: TLS 1.3 with a pre-shared key (RFC 8446 section 2.2), TLS 1.2 with the session id
+   * or ticket the client offered (RFC 5246 section 7.3, RFC 5077). Read from the ServerHello this
+   * side sent or received, so both ends agree. False until the handshake finished.
+   */
+  public boolean isResumed() {
+    return resumed;
+  }
+
+  /**
+   * Sends a TLS 1.3 KeyUpdate asking the peer to update its keys as well (RFC 8446 section 4.6.3):
+   * both directions get fresh keys without a handshake. Returns what {@link #flush()} returns:
+   * NOTHING once the KeyUpdate is on the wire, else what it waits for. Throws {@link
+   * IllegalStateException} unless the connection is OPEN with TLS 1.3 (in TLS 1.2 the same engine
+   * call would start a renegotiation).
+   */
+  public TlsNeed requestKeyUpdate() throws IOException {
+    checkNotFailed();
+    if (state != TlsState.OPEN || !"TLSv1.3".equals(engine.getSession().getProtocol())) {
+      throw new IllegalStateException(
+          "KeyUpdate needs an OPEN TLS 1.3 connection: state is "
+              + state
+              + ", protocol "
+              + protocol());
+    }
+    try {
+      engine.beginHandshake(); // an established TLS 1.3 engine answers with a KeyUpdate
+    } catch (IOException | RuntimeException e) {
+      throw fail(e);
+    }
+    return flush();
+  }
+
+  /** How many TLS 1.2 renegotiations the peer started (refused ones included). */
+  public int peerRenegotiations() {
+    return peerRenegotiations;
   }
 
   /** The negotiated session (meaningful once {@link TlsState#OPEN}). */
@@ -551,6 +704,9 @@ public final class TlsConnection implements Closeable {
       return TlsNeed.TASK;
     }
     HandshakeStatus hs = engine.getHandshakeStatus();
+    if (renegotiable) {
+      noticeRenegotiation(hs, false);
+    }
     switch (hs) {
       case NEED_TASK:
         return runTasks();
@@ -706,6 +862,9 @@ public final class TlsConnection implements Closeable {
           return fillNetIn();
         }
         countRecordWithoutData(r.bytesProduced());
+        if (renegotiable) {
+          noticeRenegotiation(r.getHandshakeStatus(), true);
+        }
         afterEngineCall(r.getHandshakeStatus(), true);
         netIn.releaseIfEmpty();
         return null;
@@ -768,6 +927,9 @@ public final class TlsConnection implements Closeable {
     if (n > 0) {
       deadlines.activity(System.nanoTime());
       traffic.bytesIn += n;
+      if (hellos != null) {
+        hellos.received(netIn.buffer(), netIn.buffer().limit() - n, n);
+      }
       if (listener != null) {
         listener.onTransportRead(this, netIn.buffer(), netIn.buffer().limit() - n, n);
       }
@@ -836,6 +998,9 @@ public final class TlsConnection implements Closeable {
     if (n > 0) {
       deadlines.activity(System.nanoTime());
       traffic.bytesOut += n;
+      if (hellos != null) {
+        hellos.sent(b, start, n);
+      }
       if (listener != null) {
         listener.onTransportWrite(this, b, start, n);
       }
@@ -959,6 +1124,11 @@ public final class TlsConnection implements Closeable {
   }
 
   private void handshakeDone() {
+    // The facts first, so that the listener's handshake-finished callback can read them.
+    established = true;
+    resumed = hellos.resumed(); // both hellos are behind us: the ServerHello came before Finished
+    hellos = null; // stop looking: nothing is parsed or allocated after the handshake
+    renegotiable = "TLSv1.2".equals(engine.getSession().getProtocol());
     moveTo(TlsState.OPEN);
     ConnectionEvents.handshakeDone(this, traffic);
     if (listener != null) {
@@ -975,6 +1145,52 @@ public final class TlsConnection implements Closeable {
     }
     if (state == TlsState.HANDSHAKING && hs == HandshakeStatus.FINISHED) {
       handshakeDone();
+    }
+  }
+
+  /**
+   * Tracks TLS 1.2 renegotiations and enforces {@link RenegotiationPolicy} on those the peer
+   * starts. Once the first handshake is over, a handshake status other than NOT_HANDSHAKING or
+   * FINISHED means a renegotiation runs (TLS 1.3 has none: its KeyUpdate and NewSessionTicket never
+   * reach here, see {@link #renegotiable}), unless the engine is closing (a TLS 1.2 close_notify
+   * reply also says NEED_WRAP). Started by the record just unwrapped ({@code byUnwrap}): the peer's
+   * ClientHello, or its HelloRequest (RFC 5246 section 7.4.1.1). Seen first before an engine call:
+   * this side called {@code beginHandshake()}, and the peer's answer is part of it.
+   */
+  private void noticeRenegotiation(HandshakeStatus hs, boolean byUnwrap) throws IOException {
+    if (state != TlsState.OPEN) {
+      return;
+    }
+    boolean handshaking =
+        hs != HandshakeStatus.NOT_HANDSHAKING
+            && hs != HandshakeStatus.FINISHED
+            && !engine.isInboundDone()
+            && !engine.isOutboundDone();
+    if (!handshaking) {
+      renegotiating = false;
+      return;
+    }
+    if (renegotiating) {
+      return;
+    }
+    renegotiating = true;
+    if (!byUnwrap) {
+      return;
+    }
+    peerRenegotiations++;
+    if (!renegotiation.allows(peerRenegotiations)) {
+      // No alert: the engine has none queued for our policy, and what it would wrap now is its
+      // answer to the peer's hello. The peer sees the transport close (NOTES.md, section 1).
+      throw fail(
+          new SSLHandshakeException(
+              "renegotiation started by the "
+                  + (client ? "server" : "client")
+                  + " refused (number "
+                  + peerRenegotiations
+                  + "; policy: "
+                  + renegotiation
+                  + ", TlsConfig.Builder.renegotiation)"),
+          false);
     }
   }
 

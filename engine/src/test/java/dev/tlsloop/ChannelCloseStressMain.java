@@ -68,7 +68,11 @@ public final class ChannelCloseStressMain {
                 .closeTimeout(CLOSE_TIMEOUT)
                 .build();
         TlsConfig server =
-            TlsConfig.server(serverContext).protocols(protocol).closeTimeout(CLOSE_TIMEOUT).build();
+            TlsConfig.server(serverContext)
+                .protocols(protocol)
+                .closeTimeout(CLOSE_TIMEOUT)
+                .renegotiation(RenegotiationPolicy.allow()) // the client forces them
+                .build();
         Round round = new Round(protocol, new Random(seed * 31 + r), threads);
         try {
           round.run(client, server);

@@ -15,12 +15,10 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalInt;
-import javax.net.ssl.SSLSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -339,26 +337,18 @@ final class DemoClient {
 
   /** The "* connected to" line: protocol, suite, ALPN and the server certificate's subject. */
   static void describe(TlsConnection conn, String host, int port, PrintStream err) {
-    SSLSession s = conn.session();
-    String alpn = conn.engine().getApplicationProtocol();
-    String subject = "-";
-    try {
-      Certificate[] chain = s.getPeerCertificates();
-      if (chain.length > 0 && chain[0] instanceof X509Certificate) {
-        subject = ((X509Certificate) chain[0]).getSubjectX500Principal().getName();
-      }
-    } catch (IOException e) {
-      subject = "(none)";
-    }
+    String alpn = conn.applicationProtocol();
+    List<X509Certificate> chain = conn.peerCertificates();
+    String subject = chain.isEmpty() ? "(none)" : chain.get(0).getSubjectX500Principal().getName();
     err.println(
         "* connected to "
             + host
             + ":"
             + port
             + ": "
-            + s.getProtocol()
+            + conn.protocol()
             + ", "
-            + s.getCipherSuite()
+            + conn.cipherSuite()
             + ", ALPN "
             + (alpn == null || alpn.isEmpty() ? "none" : alpn)
             + ", server certificate "

@@ -1,5 +1,6 @@
 package dev.tlsloop.demo;
 
+import dev.tlsloop.RenegotiationPolicy;
 import dev.tlsloop.TlsConfig;
 import dev.tlsloop.loop.LoopOptions;
 import dev.tlsloop.loop.LoopStats;
@@ -167,6 +168,26 @@ final class DemoServer implements Closeable {
       alpn = list.split(",");
     }
 
+    @Option(
+        names = "--renegotiation",
+        paramLabel = "POLICY",
+        description =
+            "TLS 1.2 renegotiations a client may start: refuse (default), allow, or a number per"
+                + " connection")
+    String renegotiation = "refuse";
+
+    /** The --renegotiation value as a policy (check() has validated it). */
+    RenegotiationPolicy renegotiationPolicy() {
+      switch (renegotiation) {
+        case "refuse":
+          return RenegotiationPolicy.refuse();
+        case "allow":
+          return RenegotiationPolicy.allow();
+        default:
+          return RenegotiationPolicy.allowUpTo(Integer.parseInt(renegotiation));
+      }
+    }
+
     static Options parse(List<String> argv) throws Cli.UsageException {
       return Cli.parse(new Options(), argv);
     }
@@ -184,6 +205,10 @@ final class DemoServer implements Closeable {
       }
       if (keystore != null && cert != null) {
         throw new Cli.UsageException("use either --cert/--key or --keystore");
+      }
+      if (!renegotiation.matches("refuse|allow|[0-9]{1,9}")) {
+        throw new Cli.UsageException(
+            "--renegotiation must be refuse, allow or a number: " + renegotiation);
       }
       positive("--max-conns", maxConns);
       positive("--loops", loops);
@@ -293,7 +318,8 @@ final class DemoServer implements Closeable {
     TlsConfig.Builder b =
         TlsConfig.server(keys, pass)
             .handshakeTimeout(Duration.ofSeconds(o.handshakeTimeout))
-            .idleTimeout(Duration.ofSeconds(o.idleTimeout));
+            .idleTimeout(Duration.ofSeconds(o.idleTimeout))
+            .renegotiation(o.renegotiationPolicy());
     if (o.needClientAuth) {
       b.clientAuth(TlsConfig.ClientAuth.NEED).trust(clientTrust);
     }

@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
-import javax.net.ssl.SSLSession;
 
 /**
  * Just enough HTTP/1.1 for curl and browsers: GET and HEAD of any path return a small page about
@@ -188,8 +187,8 @@ final class HttpHandler implements TlsHandler {
   }
 
   private String page(Replies session, String path, String userAgent, String http) {
-    SSLSession s = session.connection().session();
-    String alpn = session.connection().engine().getApplicationProtocol();
+    TlsConnection conn = session.connection();
+    String alpn = conn.applicationProtocol();
     return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>tlsloop demo</title>"
         + "</head>\n<body><h1>Hello from tlsloop</h1>\n<ul>\n"
         + "<li>path: "
@@ -197,9 +196,9 @@ final class HttpHandler implements TlsHandler {
         + "</li>\n<li>"
         + http
         + " over "
-        + s.getProtocol()
+        + conn.protocol()
         + ", "
-        + s.getCipherSuite()
+        + conn.cipherSuite()
         + "</li>\n<li>ALPN: "
         + (alpn == null || alpn.isEmpty() ? "none" : escape(alpn))
         + "</li>\n<li>request "

@@ -43,13 +43,16 @@ class ServerOptionsTest {
             "--idle-timeout",
             "9",
             "--handshake-timeout",
-            "4")) {
+            "4",
+            "--renegotiation",
+            "2")) {
       LoopOptions o = s.server.loopOptions();
       assertEquals(3, o.loops());
       assertEquals(3, o.maxConnections(), "7 over 3 loops, rounded up");
       assertEquals(50, o.backlog());
       assertEquals(Duration.ofSeconds(9), s.server.config().idleTimeout());
       assertEquals(Duration.ofSeconds(4), s.server.config().handshakeTimeout());
+      assertEquals(2, s.server.config().renegotiation().limit());
       assertEquals(3, s.server.loopCount(), "three loops run");
     }
   }
@@ -63,6 +66,7 @@ class ServerOptionsTest {
       assertEquals(1024, o.backlog());
       assertEquals(Duration.ofMinutes(5), s.server.config().idleTimeout());
       assertEquals(Duration.ofSeconds(10), s.server.config().handshakeTimeout());
+      assertEquals(0, s.server.config().renegotiation().limit(), "refuse");
     }
     String help = Cli.usage(new DemoServer.Options());
     for (String stated :

@@ -1,6 +1,7 @@
 package dev.tlsloop.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -125,8 +126,34 @@ class ServerVsOpensslClientTest {
   }
 
   @Test
-  void clientRequestedTls12RenegotiationIsAcceptedByTheServer() throws Exception {
+  void clientRequestedTls12RenegotiationIsRefusedByDefault() throws Exception {
     try (DemoServers server = DemoServers.start(dir);
+        ExternalProcess c = sClient(server, "-tls1_2", "-msg")) {
+      c.await("Verify return code: 0 (ok)", WAIT);
+      c.send("before");
+      c.await("before\n", WAIT);
+      c.send("R"); // alone in its read: s_client treats it as a command
+      c.await("RENEGOTIATING", WAIT);
+      // The server fails the connection without an answer: no ServerHello after the new
+      // ClientHello, no alert (the JDK has none queued for our policy), the transport closes.
+      assertEquals(1, c.waitFor(WAIT));
+      String after = c.output().substring(c.output().indexOf("RENEGOTIATING"));
+      assertTrue(after.contains(">>> TLS 1.2, Handshake [length 00"), after);
+      assertFalse(after.contains("<<< TLS 1.2, Handshake"), after);
+      assertTrue(after.contains("unexpected eof while reading"), after);
+      try (ExternalProcess next = sClient(server, "-tls1_2")) {
+        next.await("Verify return code: 0 (ok)", WAIT);
+        next.send("still serving");
+        next.await("still serving\n", WAIT);
+        next.closeInput();
+        assertEquals(0, next.waitFor(WAIT));
+      }
+    }
+  }
+
+  @Test
+  void clientRequestedTls12RenegotiationIsAcceptedWhenAllowed() throws Exception {
+    try (DemoServers server = DemoServers.start(dir, "--renegotiation", "allow");
         ExternalProcess c = sClient(server, "-tls1_2", "-msg")) {
       c.await("Verify return code: 0 (ok)", WAIT);
       c.send("before");

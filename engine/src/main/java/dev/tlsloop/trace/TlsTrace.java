@@ -176,7 +176,7 @@ public final class TlsTrace implements TlsListener {
    */
   public synchronized void summary(TlsConnection conn) {
     var session = conn.session();
-    String alpn = conn.engine().getApplicationProtocol();
+    String alpn = conn.applicationProtocol();
     line("summary", "protocol      " + session.getProtocol());
     line("", "cipher suite  " + session.getCipherSuite());
     line("", "ALPN          " + (alpn == null || alpn.isEmpty() ? "none" : alpn));

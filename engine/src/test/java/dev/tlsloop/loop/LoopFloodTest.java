@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tlsloop.RenegotiationPolicy;
 import dev.tlsloop.TlsConnection;
 import dev.tlsloop.TlsNeed;
 import java.net.InetSocketAddress;
@@ -30,7 +31,11 @@ class LoopFloodTest {
     try (TlsLoopGroup g = LoopFixture.group(1)) {
       InetSocketAddress at =
           g.listen(
-              f.server(protocol).maxRecordsWithoutData(50).build(),
+              // Renegotiations allowed: the flood limit, not the policy, is what this tests.
+              f.server(protocol)
+                  .maxRecordsWithoutData(50)
+                  .renegotiation(RenegotiationPolicy.allow())
+                  .build(),
               new InetSocketAddress("127.0.0.1", 0),
               ended.echo(false));
       try (SSLSocket neighbour = f.sslSocket(at, protocol);
