@@ -49,6 +49,10 @@ final class JfrEvents {
     @Label("Cipher Suite")
     String cipherSuite;
 
+    @Label("Resumed")
+    @Description("An abbreviated handshake: TLS 1.2 session id echoed, TLS 1.3 pre_shared_key")
+    boolean resumed;
+
     @Label("Handshake Duration")
     @Description("From the connection's creation (when the handshake timeout starts) to its end")
     @Timespan(Timespan.NANOSECONDS)
@@ -163,6 +167,7 @@ final class JfrEvents {
     e.peer = ConnectionEvents.peer(c, t);
     e.protocol = s.getProtocol();
     e.cipherSuite = s.getCipherSuite();
+    e.resumed = c.isResumed();
     e.handshakeDuration = now - t.createdAt;
     e.commit();
   }

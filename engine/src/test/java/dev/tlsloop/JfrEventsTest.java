@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
@@ -59,6 +60,40 @@ class JfrEventsTest {
   @AfterAll
   static void tearDown() {
     pool.shutdownNow();
+  }
+
+  @Test
+  void aSecondConnectionOfTheSameClientIsRecordedAsResumed() throws Exception {
+    TlsConfig server = TlsConfig.server(pki.serverContext(pki.issue("localhost"))).build();
+    TlsConfig client = TlsConfig.client("localhost", 4433).sslContext(pki.clientContext()).build();
+    List<RecordedEvent> events;
+    try (Recording r = start()) {
+      for (int i = 0; i < 2; i++) {
+        try (Loopback l = Loopback.open();
+            TlsChannel s = server.newChannel(l.server);
+            TlsChannel c = client.newChannel(l.client)) {
+          Future<Void> echo =
+              async(
+                  () -> {
+                    ByteBuffer b = ByteBuffer.allocate(1);
+                    readFully(s, b);
+                    s.write(b.flip());
+                    return null;
+                  });
+          c.write(ByteBuffer.wrap(new byte[] {7}));
+          readFully(c, ByteBuffer.allocate(1)); // the TLS 1.3 ticket arrived before the echo
+          echo.get(30, TimeUnit.SECONDS);
+        }
+      }
+      events = stop(r);
+    }
+    List<Boolean> resumed = new ArrayList<>();
+    for (RecordedEvent e : events) {
+      if (e.getEventType().getName().equals("dev.tlsloop.Handshake") && e.getBoolean("client")) {
+        resumed.add(e.getBoolean("resumed"));
+      }
+    }
+    assertEquals(List.of(false, true), resumed);
   }
 
   @Test
@@ -106,6 +141,7 @@ class JfrEventsTest {
     RecordedEvent sh = only(events, "dev.tlsloop.Handshake", false);
     for (RecordedEvent h : List.of(ch, sh)) {
       assertEquals("TLSv1.3", h.getString("protocol"));
+      assertFalse(h.getBoolean("resumed"), "a first connection is a full handshake");
       assertTrue(h.getString("cipherSuite").startsWith("TLS_"), h.getString("cipherSuite"));
       assertTrue(h.getDuration("handshakeDuration").toNanos() > 0);
     }
