@@ -371,7 +371,7 @@ final class Conversation {
     }
     boolean readReady = !s.eof && s.io.readable();
     boolean writeReady = s.opWrite && s.io.writable();
-    if (s.registered && !readReady && !writeReady && !s.conn.hasBuffered() && !endOfStreamHeld(s)) {
+    if (s.registered && !readReady && !writeReady && !s.conn.hasBuffered()) {
       return; // select() would not return this key
     }
     s.registered = true;
@@ -474,19 +474,13 @@ final class Conversation {
   }
 
   /**
-   * Whether a selector loop may call read now: new bytes or EOF in the transport, input the
-   * connection holds ({@code hasBuffered()}), or an end of stream it has taken in but not yet
-   * reported. (TLS 1.3 hides record types, so a read that returns data may already have unwrapped
-   * the close_notify right behind it: the state is then INBOUND_CLOSED or CLOSED, {@code
-   * hasBuffered()} is false, and only the next read returns -1.)
+   * Whether a selector loop may call read now: new bytes or EOF in the transport, or what the
+   * connection says it holds ({@code hasBuffered()}, which includes an end of stream taken in but
+   * not yet reported: TLS 1.3 hides record types, so a read that returns data may already have
+   * unwrapped the close_notify right behind it).
    */
   private static boolean mayRead(Side s) {
-    return !s.selectorLoop || s.io.readable() || s.conn.hasBuffered() || endOfStreamHeld(s);
-  }
-
-  private static boolean endOfStreamHeld(Side s) {
-    TlsState st = s.conn.state();
-    return !s.eof && (st == TlsState.INBOUND_CLOSED || st == TlsState.CLOSED);
+    return !s.selectorLoop || s.io.readable() || s.conn.hasBuffered();
   }
 
   private void readStep(Side s) throws IOException {
