@@ -49,9 +49,12 @@ class TlsloopPeer implements Peer {
             .build();
   }
 
+  /** {@code -Dtlsloop.bench.direct=true}: the JDK-engine rows with direct buffers too. */
+  private static final boolean DIRECT = Boolean.getBoolean("tlsloop.bench.direct");
+
   private TlsConfig.Builder pin(TlsConfig.Builder b) {
     b.protocols(Fixture.PROTOCOL)
-        .allocator(conscrypt ? BufferAllocator.DIRECT : BufferAllocator.HEAP);
+        .allocator(conscrypt || DIRECT ? BufferAllocator.DIRECT : BufferAllocator.HEAP);
     return conscrypt ? b : b.cipherSuites(Fixture.SUITE);
   }
 
