@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SNIHostName;
@@ -20,6 +21,7 @@ import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -68,6 +70,8 @@ public final class TlsConfig {
   private final String[] protocols;
   private final String[] cipherSuites;
   private final String[] alpn;
+  private final AlpnSelector alpnSelector;
+  private final boolean alpnStrict;
   private final ClientAuth clientAuth;
   private final BufferAllocator allocator;
   private final boolean releaseBuffersWhenIdle;
@@ -104,6 +108,8 @@ public final class TlsConfig {
     this.protocols = b.protocols.toArray(new String[0]);
     this.cipherSuites = b.cipherSuites == null ? null : b.cipherSuites.toArray(new String[0]);
     this.alpn = b.alpn.toArray(new String[0]);
+    this.alpnSelector = b.alpnSelector;
+    this.alpnStrict = b.alpnStrict;
     this.clientAuth = b.clientAuth;
     this.allocator = b.allocator;
     this.releaseBuffersWhenIdle = b.releaseBuffersWhenIdle;
@@ -137,6 +143,8 @@ public final class TlsConfig {
     this.protocols = base.protocols;
     this.cipherSuites = base.cipherSuites;
     this.alpn = base.alpn;
+    this.alpnSelector = base.alpnSelector;
+    this.alpnStrict = base.alpnStrict;
     this.clientAuth = base.clientAuth;
     this.allocator = base.allocator;
     this.releaseBuffersWhenIdle = true;
@@ -282,7 +290,42 @@ public final class TlsConfig {
       p.setApplicationProtocols(alpn);
     }
     engine.setSSLParameters(p);
+    if (alpnSelector != null && !client) {
+      engine.setHandshakeApplicationProtocolSelector(this::selectAlpn);
+    }
     return engine;
+  }
+
+  /**
+   * The JDK's selector contract (SSLEngine.setHandshakeApplicationProtocolSelector): null makes it
+   * fail the handshake with no_application_protocol (RFC 7301 section 3.2), "" goes on without
+   * ALPN. An empty offer means the client sent no ALPN extension: nothing to choose.
+   */
+  private String selectAlpn(SSLEngine engine, List<String> offered) {
+    if (offered.isEmpty()) {
+      return "";
+    }
+    String chosen = alpnSelector.select(List.copyOf(offered), requestedServerName(engine));
+    if (chosen == null) {
+      return alpnStrict ? null : "";
+    }
+    if (!offered.contains(chosen)) {
+      throw new IllegalStateException(
+          "ALPN selector chose " + chosen + ", which the client did not offer: " + offered);
+    }
+    return chosen;
+  }
+
+  private static String requestedServerName(SSLEngine engine) {
+    SSLSession s = engine.getHandshakeSession();
+    if (s instanceof ExtendedSSLSession) {
+      for (SNIServerName n : ((ExtendedSSLSession) s).getRequestedServerNames()) {
+        if (n instanceof SNIHostName) {
+          return ((SNIHostName) n).getAsciiName();
+        }
+      }
+    }
+    return null;
   }
 
   BufferAllocator allocator() {
@@ -350,6 +393,8 @@ public final class TlsConfig {
     private List<String> protocols = SUPPORTED_PROTOCOLS;
     private List<String> cipherSuites;
     private List<String> alpn = List.of();
+    private AlpnSelector alpnSelector;
+    private boolean alpnStrict;
     private ClientAuth clientAuth = ClientAuth.NONE;
     private BufferAllocator allocator = BufferAllocator.HEAP;
     private boolean releaseBuffersWhenIdle;
@@ -443,6 +488,19 @@ public final class TlsConfig {
     /** ALPN protocols offered (client) or accepted in preference order (server). */
     public Builder alpn(String... protocolNames) {
       this.alpn = List.of(protocolNames);
+      return this;
+    }
+
+    /**
+     * A server chooses its application protocol with {@code selector}, from the client's offer and
+     * the server name it asked for, instead of a fixed {@link #alpn} list. When the selector
+     * returns null: with {@code strict}, the handshake fails with a fatal no_application_protocol
+     * alert (RFC 7301 section 3.2); without, it goes on with no application protocol. A client that
+     * offers nothing is not asked about.
+     */
+    public Builder alpnSelector(AlpnSelector selector, boolean strict) {
+      this.alpnSelector = Objects.requireNonNull(selector, "selector");
+      this.alpnStrict = strict;
       return this;
     }
 
