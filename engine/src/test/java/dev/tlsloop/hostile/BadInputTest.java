@@ -12,8 +12,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -29,22 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Every case is also sent to a JDK {@code SSLServerSocket}; where the socket's record layer decides
  * differently from the engine's, both verdicts are asserted, and the difference is named.
  */
-class BadInputTest {
-  private static LoopServer loop;
-  private static JdkServer jdk;
-
-  @BeforeAll
-  static void start() throws Exception {
-    loop = new LoopServer(Hostile.serverConfig());
-    jdk = new JdkServer(Hostile.serverContext());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    loop.close();
-    jdk.close();
-  }
-
+class BadInputTest extends TwoServers {
   /**
    * Sends {@code bytes} to both servers (each with a fresh probe, whose ClientHello the bytes may
    * start with) and asserts the alert each sends, then EOF; tlsloop's connection FAILED, logged

@@ -2,8 +2,6 @@ package dev.tlsloop.hostile;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -14,22 +12,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the same read; the alert has to go out behind the flight, before the socket closes. Each case is
  * also sent to a JDK {@code SSLServerSocket}: the alert it sends is the reference.
  */
-class HostileHelloTest {
-  private static LoopServer loop;
-  private static JdkServer jdk;
-
-  @BeforeAll
-  static void start() throws Exception {
-    loop = new LoopServer(Hostile.serverConfig());
-    jdk = new JdkServer(Hostile.serverContext());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    loop.close();
-    jdk.close();
-  }
-
+class HostileHelloTest extends TwoServers {
   /** What follows the ClientHello, and the alert the JDK answers it with, per protocol. */
   enum Tail {
     TWO_CHANGE_CIPHER_SPECS("unexpected_message", "unexpected_message"),

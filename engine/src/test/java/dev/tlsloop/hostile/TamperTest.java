@@ -23,8 +23,6 @@ import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -39,23 +37,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * follows, the server's end state and log line are as expected, and a healthy neighbour on the same
  * server finishes its transfer.
  */
-class TamperTest {
+class TamperTest extends TwoServers {
   private static final Pattern RECEIVED = Pattern.compile("Received fatal alert: (\\S+)");
-
-  private static LoopServer loop;
-  private static JdkServer jdk;
-
-  @BeforeAll
-  static void start() throws Exception {
-    loop = new LoopServer(Hostile.serverConfig());
-    jdk = new JdkServer(Hostile.serverContext());
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    loop.close();
-    jdk.close();
-  }
 
   /** A tamper that acts once, on the first record {@code when} accepts. */
   interface Once {
