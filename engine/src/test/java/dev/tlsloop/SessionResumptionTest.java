@@ -9,17 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tlsloop.testkit.CountingTrustManager;
 import dev.tlsloop.testkit.TestPki;
-import java.net.Socket;
-import java.security.cert.CertificateException;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.junit.jupiter.api.AfterAll;
@@ -71,11 +68,11 @@ class SessionResumptionTest {
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
   void bothConnectionsOfAConfigShareOneSessionByDefault(String protocol) throws Exception {
-    CountingTrustManager tm = new CountingTrustManager();
+    CountingTrustManager tm = counting();
     TlsConfig client =
         TlsConfig.client("localhost", 1).trustManagers(tm).protocols(protocol).build();
     Exchange[] x = twoConnections(client, server(protocol));
-    assertEquals(1, tm.serverChecks.get(), "the second handshake was abbreviated");
+    assertEquals(1, tm.serverChecks(), "the second handshake was abbreviated");
     if (protocol.equals("TLSv1.2")) {
       byte[] first = x[0].client.connection().session().getId();
       assertTrue(first.length > 0);
@@ -86,7 +83,7 @@ class SessionResumptionTest {
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
   void withResumptionOffEveryHandshakeIsFull(String protocol) throws Exception {
-    CountingTrustManager tm = new CountingTrustManager();
+    CountingTrustManager tm = counting();
     TlsConfig client =
         TlsConfig.client("localhost", 1)
             .trustManagers(tm)
@@ -94,7 +91,7 @@ class SessionResumptionTest {
             .sessionResumption(false)
             .build();
     Exchange[] x = twoConnections(client, server(protocol));
-    assertEquals(2, tm.serverChecks.get(), "both handshakes verified the server's chain");
+    assertEquals(2, tm.serverChecks(), "both handshakes verified the server's chain");
     // The host still reaches the host-name check, which passed (a wrong one fails: see below).
     assertEquals("localhost", x[1].client.connection().engine().getPeerHost());
     if (protocol.equals("TLSv1.2")) {
@@ -197,61 +194,9 @@ class SessionResumptionTest {
             .context());
   }
 
-  /**
-   * Delegates to the test CA's trust manager (host-name check included) and counts the server
-   * chains it verifies. Not the server's certificate choices: JDK 25 consults the key manager again
-   * when it restores a session from a ticket (SSLSessionImpl), JDK 17 does not.
-   */
-  private static final class CountingTrustManager extends X509ExtendedTrustManager {
-    final AtomicInteger serverChecks = new AtomicInteger();
-    private final X509ExtendedTrustManager delegate;
-
-    CountingTrustManager() throws Exception {
-      this.delegate = (X509ExtendedTrustManager) pki.trustManagers()[0];
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-        throws CertificateException {
-      serverChecks.incrementAndGet();
-      delegate.checkServerTrusted(chain, authType, engine);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-        throws CertificateException {
-      serverChecks.incrementAndGet();
-      delegate.checkServerTrusted(chain, authType, socket);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType)
-        throws CertificateException {
-      serverChecks.incrementAndGet();
-      delegate.checkServerTrusted(chain, authType);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-        throws CertificateException {
-      delegate.checkClientTrusted(chain, authType, engine);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-        throws CertificateException {
-      delegate.checkClientTrusted(chain, authType, socket);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType)
-        throws CertificateException {
-      delegate.checkClientTrusted(chain, authType);
-    }
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return delegate.getAcceptedIssuers();
-    }
+  /** Trusts the test CA and counts the server chains it verifies. */
+  private static CountingTrustManager counting() throws Exception {
+    return new CountingTrustManager(
+        (X509ExtendedTrustManager) pki.trustManagers()[0], new AtomicLong());
   }
 }

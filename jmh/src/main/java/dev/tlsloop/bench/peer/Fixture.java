@@ -1,11 +1,9 @@
 package dev.tlsloop.bench.peer;
 
+import dev.tlsloop.testkit.CountingTrustManager;
 import dev.tlsloop.testkit.TestPki;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.security.GeneralSecurityException;
-import java.security.cert.CertificateException;
-import java.security.cert.X509Certificate;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -13,7 +11,6 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedTrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * What every peer shares: a throw-away PKI (made at run time, nothing committed), the pinned
@@ -132,70 +129,5 @@ public final class Fixture {
       }
     }
     throw new IllegalStateException("no X509ExtendedTrustManager in the test PKI");
-  }
-
-  /** Delegates everything; counts each server chain it is asked to check. */
-  private static final class CountingTrustManager extends X509ExtendedTrustManager
-      implements X509TrustManager {
-    private final X509ExtendedTrustManager delegate;
-    private final AtomicLong checks;
-
-    CountingTrustManager(X509ExtendedTrustManager delegate, AtomicLong checks) {
-      this.delegate = delegate;
-      this.checks = checks;
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-        throws CertificateException {
-      checks.incrementAndGet();
-      delegate.checkServerTrusted(chain, authType, socket);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-        throws CertificateException {
-      checks.incrementAndGet();
-      delegate.checkServerTrusted(chain, jdkAuthType(authType), engine);
-    }
-
-    /**
-     * Conscrypt (BoringSSL) names the TLS 1.3 authentication type "GENERIC"; the JDK's trust
-     * manager knows it as "UNKNOWN" (TLS 1.3 has no key-exchange-bound auth type, RFC 8446 section
-     * 4.4.2.2) and rejects any name it does not know.
-     */
-    private static String jdkAuthType(String authType) {
-      return "GENERIC".equals(authType) ? "UNKNOWN" : authType;
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType)
-        throws CertificateException {
-      checks.incrementAndGet();
-      delegate.checkServerTrusted(chain, authType);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-        throws CertificateException {
-      delegate.checkClientTrusted(chain, authType, socket);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-        throws CertificateException {
-      delegate.checkClientTrusted(chain, authType, engine);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType)
-        throws CertificateException {
-      delegate.checkClientTrusted(chain, authType);
-    }
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return delegate.getAcceptedIssuers();
-    }
   }
 }
