@@ -278,6 +278,7 @@ final class TlsLoop implements Runnable {
       return;
     }
     c.servedInTurn = turn;
+    LoopConnection outer = serving; // a handler may close another connection: serve nests
     serving = c;
     try {
       boolean leftover = serveOnce(c);
@@ -297,7 +298,7 @@ final class TlsLoop implements Runnable {
       // the loop (an Error escaping would stop serving every connection).
       end(c, CloseCause.ABORTED, e);
     } finally {
-      serving = null;
+      serving = outer;
     }
   }
 
