@@ -201,7 +201,10 @@ public final class TlsConfig {
     return b;
   }
 
-  /** A server (or client) over an {@link SSLContext} you built yourself. */
+  /**
+   * A server over an {@link SSLContext} you built yourself (a client: {@code
+   * client(..).sslContext(..)}).
+   */
   public static Builder server(SSLContext context) {
     Builder b = new Builder(false);
     b.context = Objects.requireNonNull(context, "context");

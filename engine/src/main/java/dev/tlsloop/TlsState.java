@@ -6,7 +6,7 @@ package dev.tlsloop;
  *
  * <pre>
  * NEW ──first handshake()/read()/write()──────────────> HANDSHAKING
- * NEW ──close()───────────────────────────────────────> CLOSED
+ * NEW ──close() / shutdownOutput()───────────────────> CLOSED
  * HANDSHAKING ──first FINISHED / NOT_HANDSHAKING──────> OPEN
  * HANDSHAKING ──close() / shutdownOutput()────────────> CLOSED   (handshake abandoned)
  * OPEN ──peer's close_notify unwrapped────────────────> INBOUND_CLOSED
