@@ -870,7 +870,12 @@ public final class TlsConnection implements Closeable {
         return null;
       case BUFFER_UNDERFLOW:
         // A partial record: keep it, read more. Grow only if the session allows larger records.
-        forgetSizes();
+        // Only a record longer than the packet size we know says the sizes may have grown; an
+        // ordinary partial read keeps the cached size (no locked engine getters per read).
+        int pending = nextRecordLength();
+        if (pending != Integer.MAX_VALUE && HEADER + pending > packetSize()) {
+          forgetSizes();
+        }
         if (netIn.free() < packetSize() && netIn.capacity() < packetSize()) {
           netIn.grow(packetSize());
         }
@@ -1060,14 +1065,9 @@ public final class TlsConnection implements Closeable {
    * what the engine asks for and reports what is left to flush.
    */
   private TlsNeed answerCloseNotify() throws IOException {
-    while (engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP && !engine.isOutboundDone()) {
-      TlsNeed n = wrap(NO_DATA, 0, 1, WHY_CONTROL_WRAP);
-      if (n != null) {
-        return n;
-      }
-      if (!lastWrapMoved) {
-        break;
-      }
+    TlsNeed n = wrapRequestedControl();
+    if (n != null) {
+      return n;
     }
     syncCloseState();
     try {
