@@ -142,11 +142,7 @@ public final class LoopConnection {
    * ends once the peer answered or the close timeout passed. Safe from any thread.
    */
   public void close() {
-    if (loop.inLoop()) {
-      loop.requestClose(this); // at once: nothing more is delivered to the handler
-    } else {
-      loop.execute(() -> loop.requestClose(this));
-    }
+    loop.runOnLoop(() -> loop.requestClose(this)); // on the loop: at once, nothing more delivered
   }
 
   /**
@@ -154,13 +150,8 @@ public final class LoopConnection {
    * is dropped. Safe from any thread.
    */
   public void abort() {
-    Runnable abort =
-        () -> loop.abort(this, CloseCause.ABORTED, new IOException("aborted by the application"));
-    if (loop.inLoop()) {
-      abort.run();
-    } else {
-      loop.execute(abort);
-    }
+    loop.runOnLoop(
+        () -> loop.abort(this, CloseCause.ABORTED, new IOException("aborted by the application")));
   }
 
   /** Runs {@code task} on this connection's loop thread, waking it. Safe from any thread. */

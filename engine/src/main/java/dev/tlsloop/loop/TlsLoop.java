@@ -126,6 +126,15 @@ final class TlsLoop implements Runnable {
     }
   }
 
+  /** Runs {@code task} now if this is the loop thread, else hands it over like {@link #execute}. */
+  void runOnLoop(Runnable task) {
+    if (inLoop()) {
+      task.run();
+    } else {
+      execute(task);
+    }
+  }
+
   boolean inLoop() {
     return Thread.currentThread() == thread;
   }
