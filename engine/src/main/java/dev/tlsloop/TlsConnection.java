@@ -117,13 +117,20 @@ public final class TlsConnection implements Closeable {
   private boolean outboundShut;
   private boolean closedByCaller;
 
+  /** read() returned -1: the end of the stream is no longer "buffered". */
+  private boolean endOfStreamReturned;
+
+  private final SessionSizes sizes = new SessionSizes();
+
+  /** How many more records without application data the peer may send (countRecordWithoutData). */
+  private long controlRecordAllowance;
+
+  private final int maxRecordsWithoutData;
+
+  // ------------------------------------------------ per-call scratch: meaningless between calls
+
   /** Reused for single-buffer calls so that read/write allocate nothing. */
   private final ByteBuffer[] single = new ByteBuffer[1];
-
-  /** The session's packet and application buffer sizes, once the handshake is over; 0 = ask. */
-  private int cachedPacketSize;
-
-  private int cachedAppSize;
 
   /**
    * appIn as an unwrap destination: {@code unwrap(src, dst)} would allocate this array on every
@@ -131,21 +138,7 @@ public final class TlsConnection implements Closeable {
    */
   private final ByteBuffer[] appInArray = new ByteBuffer[1];
 
-  /** Plaintext the current read placed straight into the caller's buffers. */
-  private long delivered;
-
-  /** Whether the last wrap consumed or produced anything. */
-  private boolean lastWrapMoved;
-
-  /** read() returned -1: the end of the stream is no longer "buffered". */
-  private boolean endOfStreamReturned;
-
-  /** How many more records without application data the peer may send (countRecordWithoutData). */
-  private long controlRecordAllowance;
-
-  private final int maxRecordsWithoutData;
-
-  /** Engine calls in a row that moved no byte (see MAX_IDLE_STEPS). */
+  /** Engine calls in a row that moved no byte (see MAX_IDLE_STEPS); reset by {@link #begin}. */
   private int idleSteps;
 
   /**
@@ -154,6 +147,8 @@ public final class TlsConnection implements Closeable {
    * while a KeyUpdate reply or ticket waits in netOut retried the write once per record.
    */
   private boolean writeBlocked;
+
+  // ------------------------------------------------ facts of the handshake
 
   /** Watches the first handshake's hellos for {@link #isResumed()}; null once it is over. */
   private HelloObserver hellos = new HelloObserver();
@@ -536,9 +531,9 @@ public final class TlsConnection implements Closeable {
           // appIn, a copy the next read avoids (the JDK splits 16 KiB into 16,367 + 17 bytes).
           return finish(total, TlsNeed.NOTHING);
         }
-        delivered = 0;
+        long room = remaining(dsts, offset, length);
         TlsNeed n = step(dsts, offset, length, false);
-        total += delivered;
+        total += room - remaining(dsts, offset, length); // unwrapped straight into dsts
         if (n != null) {
           return finish(total, total > 0 ? TlsNeed.NOTHING : n);
         }
@@ -630,9 +625,9 @@ public final class TlsConnection implements Closeable {
             && !engine.isOutboundDone()
             && !taskRunning;
         i++) {
-      TlsNeed n = wrap(NO_DATA, 0, 1, WHY_CONTROL_WRAP);
-      if (n != null || !lastWrapMoved) {
-        return n;
+      Wrapped w = wrap(NO_DATA, 0, 1, WHY_CONTROL_WRAP);
+      if (w != Wrapped.MOVED) {
+        return w.need();
       }
     }
     return null;
@@ -712,7 +707,7 @@ public final class TlsConnection implements Closeable {
         return runTasks();
       case NEED_WRAP:
         return state == TlsState.HANDSHAKING
-            ? wrap(NO_DATA, 0, 1, WHY_HANDSHAKE_WRAP)
+            ? wrap(NO_DATA, 0, 1, WHY_HANDSHAKE_WRAP).need()
             : wrapControl(bufs, offset, length, wrapApp);
       case NEED_UNWRAP:
       case NEED_UNWRAP_AGAIN:
@@ -730,7 +725,7 @@ public final class TlsConnection implements Closeable {
           return null;
         }
         if (wrapApp) {
-          return wrap(bufs, offset, length, WHY_APP_WRAP);
+          return wrap(bufs, offset, length, WHY_APP_WRAP).need();
         }
         return unwrap(bufs, offset, length, WHY_APP_UNWRAP);
     }
@@ -744,77 +739,121 @@ public final class TlsConnection implements Closeable {
    */
   private TlsNeed wrapControl(ByteBuffer[] bufs, int offset, int length, boolean wrapApp)
       throws IOException {
-    TlsNeed n = wrap(NO_DATA, 0, 1, WHY_CONTROL_WRAP);
-    if (n != TlsNeed.WRITE || wrapApp) {
-      return n;
+    Wrapped w = wrap(NO_DATA, 0, 1, WHY_CONTROL_WRAP);
+    if (w != Wrapped.BLOCKED || wrapApp) {
+      return w.need();
     }
     return unwrap(bufs, offset, length, WHY_APP_UNWRAP);
   }
 
-  /** Wraps {@code srcs} (or nothing, for handshake/control records) into netOut. */
-  private TlsNeed wrap(ByteBuffer[] srcs, int offset, int length, String why) throws IOException {
-    lastWrapMoved = false;
-    int packet = packetSize();
-    if (netOut.free() < packet && netOut.hasRemaining()) {
-      // A wrap needs a whole packet of room (else BUFFER_OVERFLOW). Grow first (BATCH_PACKETS),
-      // so that this call's records leave together; write to make room only when full.
-      if (netOut.capacity() < packet * BATCH_PACKETS) {
-        netOut.grow(packet * BATCH_PACKETS);
-      } else if (!flushNetOut() && netOut.free() < packet) {
-        return TlsNeed.WRITE;
-      }
+  /** What one wrap did; the engine-call result the callers steer by. */
+  private enum Wrapped {
+    /** The engine consumed or produced bytes. */
+    MOVED,
+    /**
+     * It moved nothing (netOut grew, or there was nothing to wrap); the no-progress guard counts.
+     */
+    NOTHING,
+    /** netOut has no room for a packet and the transport takes nothing: wait for WRITE. */
+    BLOCKED;
+
+    /** What a step returns for it: null to go on, else what the call waits for. */
+    TlsNeed need() {
+      return this == BLOCKED ? TlsNeed.WRITE : null;
     }
-    ByteBuffer dst = netOut.beginFill(packet, packet);
+  }
+
+  /** Wraps {@code srcs} (or nothing, for handshake/control records) into netOut. */
+  private Wrapped wrap(ByteBuffer[] srcs, int offset, int length, String why) throws IOException {
+    int packet = packetSize();
+    if (!makeRoomToWrap(packet)) {
+      return Wrapped.BLOCKED;
+    }
     SSLEngineResult r;
     try {
-      r = engine.wrap(srcs, offset, length, dst);
+      r = engine.wrap(srcs, offset, length, netOut.beginFill(packet, packet));
     } finally {
       netOut.endFill();
     }
-    if (listener != null) {
-      listener.onWrap(this, why, r);
-    }
-    traffic.recordsOut += r.bytesProduced() > 0 ? 1 : 0;
+    reportWrap(r, why);
     boolean moved = r.bytesConsumed() > 0 || r.bytesProduced() > 0;
-    lastWrapMoved = moved;
-    if (r.bytesConsumed() > 0) {
-      // Data of ours went out: the peer may answer it without data (a KeyUpdate once its read
-      // key reaches its limit), so each of our data records allows one such record.
-      controlRecordAllowance++;
-    }
     switch (r.getStatus()) {
       case OK:
         afterEngineCall(r.getHandshakeStatus(), moved);
-        return null;
+        return moved ? Wrapped.MOVED : Wrapped.NOTHING;
       case BUFFER_OVERFLOW:
-        // The session's packet size grew (large records allowed) or netOut is still busy.
-        forgetSizes();
-        if (!netOut.hasRemaining()) {
-          // Empty and still too small: only a larger session packet size explains it.
-          if (netOut.capacity() >= packetSize()) {
-            throw new SSLException(
-                "wrap overflows an empty " + netOut.capacity() + "-byte buffer (packet size)");
-          }
-          netOut.grow(packetSize());
-        } else if (!flushNetOut()) {
-          return TlsNeed.WRITE;
-        }
-        idle();
-        return null;
+        return wrapOverflowed();
       case CLOSED:
-        // Our close_notify went into netOut (or the engine was closed): no more application data.
-        afterEngineCall(r.getHandshakeStatus(), true);
-        syncCloseState();
-        if (srcs != NO_DATA && !outboundShut) {
-          throw new SSLException("engine closed outbound; cannot write (state " + state + ")");
-        }
-        return moved ? null : closedNoProgress();
+        return wrapClosed(r.getHandshakeStatus(), srcs, moved);
       default:
         throw new SSLException("unexpected wrap status " + r.getStatus());
     }
   }
 
-  /** Unwraps one record from netIn into {@code dsts} if they can take it, else into appIn. */
+  /**
+   * Makes a whole packet of room in netOut, which a wrap needs (else BUFFER_OVERFLOW). Grows first
+   * (BATCH_PACKETS), so that this call's records leave together; writes to make room only when
+   * full. Returns false when there is no room and the transport takes nothing.
+   */
+  private boolean makeRoomToWrap(int packet) throws IOException {
+    if (netOut.free() >= packet || !netOut.hasRemaining()) {
+      return true;
+    }
+    if (netOut.capacity() < packet * BATCH_PACKETS) {
+      netOut.grow(packet * BATCH_PACKETS);
+      return true;
+    }
+    return flushNetOut() || netOut.free() >= packet;
+  }
+
+  private void reportWrap(SSLEngineResult r, String why) {
+    if (listener != null) {
+      listener.onWrap(this, why, r);
+    }
+    traffic.recordsOut += r.bytesProduced() > 0 ? 1 : 0;
+    if (r.bytesConsumed() > 0) {
+      // Data of ours went out: the peer may answer it without data (a KeyUpdate once its read
+      // key reaches its limit), so each of our data records allows one such record.
+      controlRecordAllowance++;
+    }
+  }
+
+  /** The session's packet size grew (large records allowed) or netOut is still busy. */
+  private Wrapped wrapOverflowed() throws IOException {
+    sizes.forget();
+    if (!netOut.hasRemaining()) {
+      // Empty and still too small: only a larger session packet size explains it.
+      if (netOut.capacity() >= packetSize()) {
+        throw new SSLException(
+            "wrap overflows an empty " + netOut.capacity() + "-byte buffer (packet size)");
+      }
+      netOut.grow(packetSize());
+    } else if (!flushNetOut()) {
+      return Wrapped.BLOCKED;
+    }
+    idle();
+    return Wrapped.NOTHING;
+  }
+
+  /** Our close_notify went into netOut (or the engine was closed): no more application data. */
+  private Wrapped wrapClosed(HandshakeStatus hs, ByteBuffer[] srcs, boolean moved)
+      throws SSLException {
+    afterEngineCall(hs, true);
+    syncCloseState();
+    if (srcs != NO_DATA && !outboundShut) {
+      throw new SSLException("engine closed outbound; cannot write (state " + state + ")");
+    }
+    if (moved) {
+      return Wrapped.MOVED;
+    }
+    idle();
+    return Wrapped.NOTHING;
+  }
+
+  /**
+   * Unwraps one record from netIn into {@code dsts} if they can take it, else into appIn. Returns
+   * null when something moved (call again), or what the connection waits for.
+   */
   private TlsNeed unwrap(ByteBuffer[] dsts, int offset, int length, String why) throws IOException {
     if (!netIn.hasRemaining()) {
       return fillNetIn();
@@ -826,83 +865,103 @@ public final class TlsConnection implements Closeable {
     }
     boolean direct =
         dsts != null && state != TlsState.HANDSHAKING && fitsDirectly(dsts, offset, length);
-    SSLEngineResult r;
-    ByteBuffer src = netIn.buffer();
-    if (direct) {
-      r = engine.unwrap(src, dsts, offset, length);
-      if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
-        direct = false; // the engine's estimate was larger than ours: go through appIn
-      }
-    } else {
-      r = null;
-    }
-    if (!direct) {
-      int size = appSize();
-      appInArray[0] = appIn.beginFill(size, size);
-      try {
-        r = engine.unwrap(src, appInArray, 0, 1);
-      } finally {
-        appInArray[0] = null;
-        appIn.endFill();
-      }
+    SSLEngineResult r = direct ? unwrapDirect(dsts, offset, length) : null;
+    if (r == null) {
+      r = unwrapIntoAppIn();
     }
     if (listener != null) {
       listener.onUnwrap(this, why, r);
     }
     traffic.recordsIn += r.bytesConsumed() > 0 ? 1 : 0;
-    boolean moved = r.bytesConsumed() > 0 || r.bytesProduced() > 0;
     switch (r.getStatus()) {
       case OK:
-        if (direct) {
-          delivered += r.bytesProduced();
-        }
-        if (!moved) {
-          // Jetty treats OK 0/0 as underflow: the engine wants more bytes.
-          idle();
-          return fillNetIn();
-        }
-        countRecordWithoutData(r.bytesProduced());
-        if (renegotiable) {
-          noticeRenegotiation(r.getHandshakeStatus(), true);
-        }
-        afterEngineCall(r.getHandshakeStatus(), true);
-        netIn.releaseIfEmpty();
-        return null;
+        return unwrapped(r);
       case BUFFER_UNDERFLOW:
-        // A partial record: keep it, read more. Grow only if the session allows larger records.
-        // Only a record longer than the packet size we know says the sizes may have grown; an
-        // ordinary partial read keeps the cached size (no locked engine getters per read).
-        int pending = nextRecordLength();
-        if (pending != Integer.MAX_VALUE && HEADER + pending > packetSize()) {
-          forgetSizes();
-        }
-        if (netIn.free() < packetSize() && netIn.capacity() < packetSize()) {
-          netIn.grow(packetSize());
-        }
-        return fillNetIn();
+        return partialRecord();
       case BUFFER_OVERFLOW:
-        forgetSizes();
-        // appIn is smaller than the session's application size (it grew after the handshake
-        // or the peer sends large fragments): grow it and retry.
-        // appIn is empty here (unwrap waits for the caller to take plaintext first), so the
-        // cap is the session's application size: more than that is the engine contradicting it.
-        if (appIn.capacity() >= appSize()) {
-          throw new SSLException(
-              "unwrap overflows an empty " + appIn.capacity() + "-byte buffer (application size)");
-        }
-        appIn.grow(appSize());
+        growAppIn();
         return null;
       case CLOSED:
-        // The peer's close_notify (or the engine closed inbound).
-        if (state == TlsState.HANDSHAKING) {
-          throw new SSLHandshakeException("peer closed the connection during the handshake");
-        }
-        afterEngineCall(r.getHandshakeStatus(), true);
-        syncCloseState();
-        return null;
+        return closeNotifyUnwrapped(r.getHandshakeStatus());
       default:
         throw new SSLException("unexpected unwrap status " + r.getStatus());
     }
+  }
+
+  /**
+   * Decrypts straight into the caller's buffers; null when the engine asks more room than our
+   * estimate ({@link #MIN_RECORD_EXPANSION}), and the record goes through appIn instead.
+   */
+  private SSLEngineResult unwrapDirect(ByteBuffer[] dsts, int offset, int length)
+      throws SSLException {
+    SSLEngineResult r = engine.unwrap(netIn.buffer(), dsts, offset, length);
+    return r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW ? null : r;
+  }
+
+  private SSLEngineResult unwrapIntoAppIn() throws SSLException {
+    int size = appSize();
+    appInArray[0] = appIn.beginFill(size, size);
+    try {
+      return engine.unwrap(netIn.buffer(), appInArray, 0, 1);
+    } finally {
+      appInArray[0] = null;
+      appIn.endFill();
+    }
+  }
+
+  /** Status OK: a record was taken (or, with 0/0, the engine wants more bytes). */
+  private TlsNeed unwrapped(SSLEngineResult r) throws IOException {
+    if (r.bytesConsumed() == 0 && r.bytesProduced() == 0) {
+      // Jetty treats OK 0/0 as underflow: the engine wants more bytes.
+      idle();
+      return fillNetIn();
+    }
+    countRecordWithoutData(r.bytesProduced());
+    if (renegotiable) {
+      noticeRenegotiation(r.getHandshakeStatus(), true);
+    }
+    afterEngineCall(r.getHandshakeStatus(), true);
+    netIn.releaseIfEmpty();
+    return null;
+  }
+
+  /** A partial record: keep it, read more. Grow only if the session allows larger records. */
+  private TlsNeed partialRecord() throws IOException {
+    // Only a record longer than the packet size we know says the sizes may have grown; an
+    // ordinary partial read keeps the cached size (no locked engine getters per read).
+    int pending = nextRecordLength();
+    if (pending != Integer.MAX_VALUE && HEADER + pending > packetSize()) {
+      sizes.forget();
+    }
+    if (netIn.free() < packetSize() && netIn.capacity() < packetSize()) {
+      netIn.grow(packetSize());
+    }
+    return fillNetIn();
+  }
+
+  /**
+   * appIn is smaller than the session's application size (it grew after the handshake or the peer
+   * sends large fragments): grow it, the caller retries. appIn is empty here (unwrap waits for the
+   * caller to take plaintext first), so the cap is the session's application size: more than that
+   * is the engine contradicting it.
+   */
+  private void growAppIn() throws SSLException {
+    sizes.forget();
+    if (appIn.capacity() >= appSize()) {
+      throw new SSLException(
+          "unwrap overflows an empty " + appIn.capacity() + "-byte buffer (application size)");
+    }
+    appIn.grow(appSize());
+  }
+
+  /** Status CLOSED: the peer's close_notify (or the engine closed inbound). */
+  private TlsNeed closeNotifyUnwrapped(HandshakeStatus hs) throws SSLException {
+    if (state == TlsState.HANDSHAKING) {
+      throw new SSLHandshakeException("peer closed the connection during the handshake");
+    }
+    afterEngineCall(hs, true);
+    syncCloseState();
+    return null;
   }
 
   /** Reads ciphertext into netIn, after flushing what netOut it can: the peer may wait for it. */
@@ -1095,11 +1154,11 @@ public final class TlsConnection implements Closeable {
       }
       // Obey only NEED_WRAP here: after closeOutbound an abandoned handshake may say NEED_UNWRAP
       // although nothing more will come (Jetty #4209); outbound done is the exit, not the status.
-      TlsNeed n = wrap(NO_DATA, 0, 1, WHY_CLOSE_WRAP);
-      if (n != null) {
-        return n;
+      Wrapped w = wrap(NO_DATA, 0, 1, WHY_CLOSE_WRAP);
+      if (w == Wrapped.BLOCKED) {
+        return TlsNeed.WRITE;
       }
-      if (!lastWrapMoved) {
+      if (w == Wrapped.NOTHING) {
         break;
       }
     }
@@ -1203,11 +1262,6 @@ public final class TlsConnection implements Closeable {
               + engine.getHandshakeStatus()
               + ")");
     }
-  }
-
-  private TlsNeed closedNoProgress() throws SSLException {
-    idle();
-    return null;
   }
 
   /** Derives the close states from the engine, the single source of truth for close_notify. */
@@ -1362,35 +1416,13 @@ public final class TlsConnection implements Closeable {
 
   // ---------------------------------------------------------------- sizes and records
 
-  /**
-   * The larger of the session's and the handshake session's packet size. Asked once the handshake
-   * is over (each getter takes the engine's lock; a wrap used to ask three times), again after an
-   * overflow or underflow, the only sign that the sizes grew ({@link #forgetSizes}).
-   */
+  /** The session's packet size ({@link SessionSizes}: asked once the handshake is over). */
   private int packetSize() {
-    if (cachedPacketSize > 0) {
-      return cachedPacketSize;
-    }
-    SSLSession s = engine.getHandshakeSession();
-    int size = engine.getSession().getPacketBufferSize();
-    size = s != null ? Math.max(size, s.getPacketBufferSize()) : size;
-    if (s == null && state != TlsState.HANDSHAKING) {
-      cachedPacketSize = size;
-    }
-    return size;
+    return sizes.packet(engine, state == TlsState.HANDSHAKING);
   }
 
   private int appSize() {
-    if (cachedAppSize > 0) {
-      return cachedAppSize;
-    }
-    SSLSession s = engine.getHandshakeSession();
-    int size = engine.getSession().getApplicationBufferSize();
-    size = s != null ? Math.max(size, s.getApplicationBufferSize()) : size;
-    if (s == null && state != TlsState.HANDSHAKING) {
-      cachedAppSize = size;
-    }
-    return size;
+    return sizes.app(engine, state == TlsState.HANDSHAKING);
   }
 
   /**
@@ -1418,12 +1450,6 @@ public final class TlsConnection implements Closeable {
               + maxRecordsWithoutData
               + " plus one per data record exchanged (TlsConfig.Builder.maxRecordsWithoutData)");
     }
-  }
-
-  /** The engine said a buffer was too small: the session's sizes may have grown. */
-  private void forgetSizes() {
-    cachedPacketSize = 0;
-    cachedAppSize = 0;
   }
 
   /** The next record's fragment length from its 5-byte header, or MAX_VALUE if not all here. */
