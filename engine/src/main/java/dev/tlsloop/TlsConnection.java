@@ -1,5 +1,8 @@
 package dev.tlsloop;
 
+import dev.tlsloop.Lifecycle.Handshake;
+import dev.tlsloop.Lifecycle.Input;
+import dev.tlsloop.Lifecycle.Output;
 import dev.tlsloop.TlsListener.BufferEvent;
 import dev.tlsloop.TlsListener.BufferRole;
 import java.io.Closeable;
@@ -110,16 +113,11 @@ public final class TlsConnection implements Closeable {
   private volatile Runnable taskDone;
   private volatile boolean taskRunning;
 
-  private TlsState state = TlsState.NEW;
+  /** The state and the lifecycle facts beside it; changed by {@link #moveTo} only. */
+  private Lifecycle life = Lifecycle.START;
+
   private TlsNeed need = TlsNeed.NOTHING;
   private IOException failure;
-  private boolean transportEof;
-  private boolean outboundShut;
-  private boolean closedByCaller;
-
-  /** read() returned -1: the end of the stream is no longer "buffered". */
-  private boolean endOfStreamReturned;
-
   private final SessionSizes sizes = new SessionSizes();
 
   /** How many more records without application data the peer may send (countRecordWithoutData). */
@@ -153,16 +151,10 @@ public final class TlsConnection implements Closeable {
   /** Watches the first handshake's hellos for {@link #isResumed()}; null once it is over. */
   private HelloObserver hellos = new HelloObserver();
 
-  /** Whether the first handshake finished (state reached OPEN). */
-  private boolean established;
-
   private boolean resumed;
 
   /** The first handshake negotiated TLS 1.2: only then can a renegotiation start. */
   private boolean renegotiable;
-
-  /** A TLS 1.2 renegotiation is running (started by either side). */
-  private boolean renegotiating;
 
   /** Renegotiations the peer started, accepted or not. */
   private int peerRenegotiations;
@@ -215,7 +207,7 @@ public final class TlsConnection implements Closeable {
 
   /** The current state. */
   public TlsState state() {
-    return state;
+    return life.state();
   }
 
   /** What the last call waits for; {@link TlsNeed#NOTHING} if it finished. */
@@ -241,7 +233,7 @@ public final class TlsConnection implements Closeable {
    * handshake finished.
    */
   public String protocol() {
-    return established ? engine.getSession().getProtocol() : null;
+    return established() ? engine.getSession().getProtocol() : null;
   }
 
   /**
@@ -249,7 +241,7 @@ public final class TlsConnection implements Closeable {
    * the handshake finished. A TLS 1.2 renegotiation may change it.
    */
   public String cipherSuite() {
-    return established ? engine.getSession().getCipherSuite() : null;
+    return established() ? engine.getSession().getCipherSuite() : null;
   }
 
   /**
@@ -257,7 +249,7 @@ public final class TlsConnection implements Closeable {
    * offered none, or the server chose none); null until the handshake finished.
    */
   public String applicationProtocol() {
-    if (!established) {
+    if (!established()) {
       return null;
     }
     String p = engine.getApplicationProtocol();
@@ -270,7 +262,7 @@ public final class TlsConnection implements Closeable {
    * resumed session, the chain verified when the session was made.
    */
   public List<X509Certificate> peerCertificates() {
-    if (!established) {
+    if (!established()) {
       return List.of();
     }
     Certificate[] chain;
@@ -297,7 +289,7 @@ public final class TlsConnection implements Closeable {
     List<SNIServerName> names;
     if (client) {
       names = engine.getSSLParameters().getServerNames();
-    } else if (established && engine.getSession() instanceof ExtendedSSLSession) {
+    } else if (established() && engine.getSession() instanceof ExtendedSSLSession) {
       names = ((ExtendedSSLSession) engine.getSession()).getRequestedServerNames();
     } else {
       return null;
@@ -331,10 +323,10 @@ public final class TlsConnection implements Closeable {
    */
   public TlsNeed requestKeyUpdate() throws IOException {
     checkNotFailed();
-    if (state != TlsState.OPEN || !"TLSv1.3".equals(engine.getSession().getProtocol())) {
+    if (state() != TlsState.OPEN || !"TLSv1.3".equals(engine.getSession().getProtocol())) {
       throw new IllegalStateException(
           "KeyUpdate needs an OPEN TLS 1.3 connection: state is "
-              + state
+              + state()
               + ", protocol "
               + protocol());
     }
@@ -364,7 +356,7 @@ public final class TlsConnection implements Closeable {
    * close timeout from {@link #shutdownOutput()} on. A loop waits no longer than this.
    */
   public long nextDeadline() {
-    return deadlines.next(state);
+    return deadlines.next(state());
   }
 
   /**
@@ -373,7 +365,7 @@ public final class TlsConnection implements Closeable {
    * its transport is closed and its buffers released. Returns whether it did.
    */
   public boolean checkDeadlines(long nowNanos) {
-    TlsTimeoutException timeout = deadlines.expired(state, nowNanos);
+    TlsTimeoutException timeout = deadlines.expired(state(), nowNanos);
     if (timeout == null) {
       return false;
     }
@@ -390,7 +382,7 @@ public final class TlsConnection implements Closeable {
    */
   public void abort(IOException cause) {
     Objects.requireNonNull(cause, "cause");
-    if (!state.isTerminal()) {
+    if (!state().isTerminal()) {
       fail(cause, false);
     }
   }
@@ -430,14 +422,16 @@ public final class TlsConnection implements Closeable {
    * selector, which only knows about bytes still in the socket.
    */
   public boolean hasBuffered() {
-    if (state == TlsState.FAILED) {
+    if (state() == TlsState.FAILED) {
       return false;
     }
     if (appIn.hasRemaining()) {
       return true;
     }
     // TLS 1.3: the read that returned the last data may have unwrapped the close_notify behind it.
-    return engine.isInboundDone() ? !endOfStreamReturned : completeRecordBuffered();
+    return engine.isInboundDone()
+        ? life.input() != Input.END_OF_STREAM_RETURNED
+        : completeRecordBuffered();
   }
 
   /**
@@ -468,7 +462,7 @@ public final class TlsConnection implements Closeable {
     checkNotFailed();
     try {
       begin();
-      while (state == TlsState.HANDSHAKING) {
+      while (state() == TlsState.HANDSHAKING) {
         TlsNeed n = step(null, 0, 0, false);
         if (n != null) {
           return finish(n);
@@ -499,7 +493,7 @@ public final class TlsConnection implements Closeable {
   public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
     Objects.checkFromIndexSize(offset, length, dsts.length);
     checkNotFailed();
-    if (closedByCaller && !engine.isInboundDone()) {
+    if (life.input() == Input.CLOSED_BY_CALLER) {
       throw new ClosedChannelException();
     }
     try {
@@ -515,7 +509,9 @@ public final class TlsConnection implements Closeable {
         }
         if (engine.isInboundDone()) {
           // close_notify received: what was before it has been delivered, now end of stream.
-          endOfStreamReturned |= total == 0;
+          if (total == 0 && life.input() == Input.OPEN) {
+            moveTo(life.with(Input.END_OF_STREAM_RETURNED));
+          }
           return finish(total > 0 ? total : -1, answerCloseNotify());
         }
         if (total > 0
@@ -565,22 +561,23 @@ public final class TlsConnection implements Closeable {
   public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
     Objects.checkFromIndexSize(offset, length, srcs.length);
     checkNotFailed();
-    if (closedByCaller) {
+    if (life.output() == Output.CLOSED_BY_CALLER) {
       throw new ClosedChannelException();
     }
-    if (outboundShut) {
-      throw new IllegalStateException("write after shutdownOutput(): state is " + state);
+    if (life.output() == Output.SHUT_DOWN) {
+      throw new IllegalStateException("write after shutdownOutput(): state is " + state());
     }
     if (engine.isOutboundDone()) {
       // TLS 1.2 answers the peer's close_notify with its own and closes both directions.
-      throw new SSLException("cannot write: the peer closed the connection (state " + state + ")");
+      throw new SSLException(
+          "cannot write: the peer closed the connection (state " + state() + ")");
     }
     try {
       begin();
       long total = 0;
       while (hasRemaining(srcs, offset, length)) {
         TlsNeed n;
-        if (state == TlsState.HANDSHAKING) {
+        if (state() == TlsState.HANDSHAKING) {
           n = step(null, 0, 0, false);
         } else {
           long before = remaining(srcs, offset, length);
@@ -605,7 +602,7 @@ public final class TlsConnection implements Closeable {
    */
   public TlsNeed flush() throws IOException {
     checkNotFailed();
-    if (state == TlsState.NEW || state == TlsState.HANDSHAKING) {
+    if (state() == TlsState.NEW || state() == TlsState.HANDSHAKING) {
       return handshake();
     }
     writeBlocked = false;
@@ -642,14 +639,13 @@ public final class TlsConnection implements Closeable {
     checkNotFailed();
     writeBlocked = false;
     try {
-      if (state == TlsState.NEW) {
-        outboundShut = true;
+      if (state() == TlsState.NEW) {
         engine.closeOutbound(); // nothing was sent: nothing to announce
-        moveTo(TlsState.CLOSED);
+        moveTo(life.with(TlsState.CLOSED).with(Output.SHUT_DOWN));
         return finish(TlsNeed.NOTHING);
       }
-      if (!outboundShut) {
-        outboundShut = true;
+      if (life.output() == Output.OPEN) {
+        moveTo(life.with(Output.SHUT_DOWN));
         deadlines.closing(System.nanoTime());
         engine.closeOutbound();
       }
@@ -667,23 +663,34 @@ public final class TlsConnection implements Closeable {
    */
   @Override
   public void close() throws IOException {
-    closedByCaller = true;
     try {
-      if (!state.isTerminal() && state != TlsState.NEW) {
+      if (!state().isTerminal() && state() != TlsState.NEW) {
         try {
           shutdownOutput();
         } catch (IOException | RuntimeException e) {
           // The peer may be gone already; closing must still release everything.
         }
       }
-      if (!state.isTerminal()) {
+      if (!state().isTerminal()) {
         engine.closeOutbound();
-        moveTo(TlsState.CLOSED);
+        moveTo(life.with(TlsState.CLOSED));
       }
     } finally {
+      moveTo(closedByCaller());
       releaseAll();
       closeTransport();
     }
+  }
+
+  /**
+   * The lifecycle after {@link #close()}: writes throw ClosedChannelException, and so do reads
+   * unless the peer's close_notify came first (that stream ended cleanly: reads return -1).
+   */
+  private Lifecycle closedByCaller() {
+    Lifecycle closed = life.with(Output.CLOSED_BY_CALLER);
+    return life.input() == Input.OPEN && !engine.isInboundDone()
+        ? closed.with(Input.CLOSED_BY_CALLER)
+        : closed;
   }
 
   // ---------------------------------------------------------------- the machine
@@ -706,7 +713,7 @@ public final class TlsConnection implements Closeable {
       case NEED_TASK:
         return runTasks();
       case NEED_WRAP:
-        return state == TlsState.HANDSHAKING
+        return state() == TlsState.HANDSHAKING
             ? wrap(NO_DATA, 0, 1, WHY_HANDSHAKE_WRAP).need()
             : wrapControl(bufs, offset, length, wrapApp);
       case NEED_UNWRAP:
@@ -718,7 +725,7 @@ public final class TlsConnection implements Closeable {
       case NOT_HANDSHAKING:
       case FINISHED:
       default:
-        if (state == TlsState.HANDSHAKING) {
+        if (state() == TlsState.HANDSHAKING) {
           // Handshake done = first FINISHED or NOT_HANDSHAKING once started (FINISHED may be
           // skipped, JDK-8240871). Either way we arrive here exactly once.
           handshakeDone();
@@ -840,8 +847,8 @@ public final class TlsConnection implements Closeable {
       throws SSLException {
     afterEngineCall(hs, true);
     syncCloseState();
-    if (srcs != NO_DATA && !outboundShut) {
-      throw new SSLException("engine closed outbound; cannot write (state " + state + ")");
+    if (srcs != NO_DATA && life.output() == Output.OPEN) {
+      throw new SSLException("engine closed outbound; cannot write (state " + state() + ")");
     }
     if (moved) {
       return Wrapped.MOVED;
@@ -864,7 +871,7 @@ public final class TlsConnection implements Closeable {
       return TlsNeed.READ;
     }
     boolean direct =
-        dsts != null && state != TlsState.HANDSHAKING && fitsDirectly(dsts, offset, length);
+        dsts != null && state() != TlsState.HANDSHAKING && fitsDirectly(dsts, offset, length);
     SSLEngineResult r = direct ? unwrapDirect(dsts, offset, length) : null;
     if (r == null) {
       r = unwrapIntoAppIn();
@@ -956,7 +963,7 @@ public final class TlsConnection implements Closeable {
 
   /** Status CLOSED: the peer's close_notify (or the engine closed inbound). */
   private TlsNeed closeNotifyUnwrapped(HandshakeStatus hs) throws SSLException {
-    if (state == TlsState.HANDSHAKING) {
+    if (state() == TlsState.HANDSHAKING) {
       throw new SSLHandshakeException("peer closed the connection during the handshake");
     }
     afterEngineCall(hs, true);
@@ -969,8 +976,12 @@ public final class TlsConnection implements Closeable {
     // Best effort: reading must not wait for our own output to drain once the handshake is done,
     // since the peer may only read after it could write (two full socket buffers = deadlock).
     boolean flushed = !netOut.hasRemaining() || flushNetOut();
-    if (transportEof) {
-      return endOfTransport();
+    if (engine.isInboundDone()) {
+      // After the peer's close_notify nothing more counts (RFC 8446 section 6.1), and the
+      // transport may have ended already: do not read it again. Only a confused engine asks to
+      // unwrap now, so count it against the no-progress guard instead of spinning.
+      idle();
+      return null;
     }
     int packet = packetSize();
     if (netIn.remaining() >= packet && netIn.capacity() >= packet) {
@@ -981,7 +992,6 @@ public final class TlsConnection implements Closeable {
       netIn.grow(packet);
     }
     ByteBuffer b = netIn.beginFill(packet, packet);
-    int start = b.position();
     int n;
     try {
       n = in.read(b);
@@ -1008,10 +1018,8 @@ public final class TlsConnection implements Closeable {
     if (n == 0) {
       // Mid-handshake the peer sends nothing before it has our flight: wait for WRITE first.
       // Later, READ, with hasPendingOutput() telling loops to watch for WRITE as well.
-      return !flushed && state == TlsState.HANDSHAKING ? TlsNeed.WRITE : TlsNeed.READ;
+      return !flushed && state() == TlsState.HANDSHAKING ? TlsNeed.WRITE : TlsNeed.READ;
     }
-    assert start >= 0;
-    transportEof = true;
     if (listener != null) {
       listener.onTransportEof(this);
     }
@@ -1023,7 +1031,7 @@ public final class TlsConnection implements Closeable {
     if (engine.isInboundDone()) {
       return null; // close_notify already seen; read() will return -1
     }
-    if (state == TlsState.HANDSHAKING || state == TlsState.NEW) {
+    if (state() == TlsState.HANDSHAKING || state() == TlsState.NEW) {
       throw new SSLHandshakeException(
           "connection closed by peer during the handshake (EOF before the handshake finished)");
     }
@@ -1163,8 +1171,8 @@ public final class TlsConnection implements Closeable {
       }
     }
     syncCloseState();
-    if (state == TlsState.HANDSHAKING) {
-      moveTo(TlsState.CLOSED);
+    if (state() == TlsState.HANDSHAKING) {
+      moveTo(life.with(TlsState.CLOSED));
     }
     return null;
   }
@@ -1175,20 +1183,24 @@ public final class TlsConnection implements Closeable {
   private void begin() throws SSLException {
     idleSteps = 0;
     writeBlocked = false;
-    if (state == TlsState.NEW) {
-      moveTo(TlsState.HANDSHAKING);
+    if (state() == TlsState.NEW) {
+      moveTo(life.with(TlsState.HANDSHAKING));
       // A fresh engine says NOT_HANDSHAKING; begin explicitly so both sides start the same way.
       engine.beginHandshake();
     }
   }
 
+  /** Whether the first handshake finished: the session's negotiated facts can be read. */
+  private boolean established() {
+    return life.handshake().established();
+  }
+
   private void handshakeDone() {
     // The facts first, so that the listener's handshake-finished callback can read them.
-    established = true;
     resumed = hellos.resumed(); // both hellos are behind us: the ServerHello came before Finished
     hellos = null; // stop looking: nothing is parsed or allocated after the handshake
     renegotiable = "TLSv1.2".equals(engine.getSession().getProtocol());
-    moveTo(TlsState.OPEN);
+    moveTo(life.with(TlsState.OPEN).with(Handshake.DONE));
     ConnectionEvents.handshakeDone(this, traffic);
     if (listener != null) {
       listener.onHandshakeFinished(this);
@@ -1202,7 +1214,7 @@ public final class TlsConnection implements Closeable {
     } else {
       idle();
     }
-    if (state == TlsState.HANDSHAKING && hs == HandshakeStatus.FINISHED) {
+    if (state() == TlsState.HANDSHAKING && hs == HandshakeStatus.FINISHED) {
       handshakeDone();
     }
   }
@@ -1217,7 +1229,7 @@ public final class TlsConnection implements Closeable {
    * this side called {@code beginHandshake()}, and the peer's answer is part of it.
    */
   private void noticeRenegotiation(HandshakeStatus hs, boolean byUnwrap) throws IOException {
-    if (state != TlsState.OPEN) {
+    if (state() != TlsState.OPEN) {
       return;
     }
     boolean handshaking =
@@ -1226,13 +1238,15 @@ public final class TlsConnection implements Closeable {
             && !engine.isInboundDone()
             && !engine.isOutboundDone();
     if (!handshaking) {
-      renegotiating = false;
+      if (life.handshake() == Handshake.RENEGOTIATING) {
+        moveTo(life.with(Handshake.DONE));
+      }
       return;
     }
-    if (renegotiating) {
+    if (life.handshake() == Handshake.RENEGOTIATING) {
       return;
     }
-    renegotiating = true;
+    moveTo(life.with(Handshake.RENEGOTIATING));
     if (!byUnwrap) {
       return;
     }
@@ -1266,9 +1280,9 @@ public final class TlsConnection implements Closeable {
 
   /** Derives the close states from the engine, the single source of truth for close_notify. */
   private void syncCloseState() {
-    if (state != TlsState.OPEN
-        && state != TlsState.INBOUND_CLOSED
-        && state != TlsState.OUTBOUND_CLOSED) {
+    if (state() != TlsState.OPEN
+        && state() != TlsState.INBOUND_CLOSED
+        && state() != TlsState.OUTBOUND_CLOSED) {
       return;
     }
     boolean inDone = engine.isInboundDone();
@@ -1277,27 +1291,30 @@ public final class TlsConnection implements Closeable {
         inDone && outDone
             ? TlsState.CLOSED
             : inDone ? TlsState.INBOUND_CLOSED : outDone ? TlsState.OUTBOUND_CLOSED : TlsState.OPEN;
-    if (target != state) {
-      if (state.canMoveTo(target)) {
-        moveTo(target);
+    if (target != state()) {
+      if (state().canMoveTo(target)) {
+        moveTo(life.with(target));
       }
     }
   }
 
-  /** The one place the state changes. */
-  private void moveTo(TlsState next) {
-    TlsState from = state;
+  /**
+   * The one place the lifecycle changes: a move that the table of {@link TlsState} or of a {@link
+   * Lifecycle} part does not list is a bug, not a state.
+   */
+  private void moveTo(Lifecycle next) {
+    Lifecycle from = life;
     if (!from.canMoveTo(next)) {
       throw new IllegalStateException("illegal transition " + from + " -> " + next);
     }
-    state = next;
-    if (listener != null) {
-      listener.onStateChange(this, from, next);
+    life = next;
+    if (listener != null && from.state() != next.state()) {
+      listener.onStateChange(this, from.state(), next.state());
     }
   }
 
   private void checkNotFailed() throws IOException {
-    if (state == TlsState.FAILED) {
+    if (state() == TlsState.FAILED) {
       throw new SSLException("connection failed earlier: " + failure.getMessage(), failure);
     }
   }
@@ -1315,17 +1332,17 @@ public final class TlsConnection implements Closeable {
    * abort: whatever the engine would wrap then is its next handshake flight, not an alert).
    */
   private IOException fail(Exception e, boolean sendAlert) {
-    if (e instanceof IllegalStateException && state != TlsState.FAILED && failure == null) {
+    if (e instanceof IllegalStateException && state() != TlsState.FAILED && failure == null) {
       throw (IllegalStateException) e; // misuse does not poison the connection
     }
     IOException io =
         e instanceof IOException ? (IOException) e : new SSLException("SSLEngine failed: " + e, e);
-    if (state.isTerminal()) {
+    if (state().isTerminal()) {
       return io;
     }
     ConnectionEvents.failing(this, traffic, io);
     failure = io;
-    moveTo(TlsState.FAILED);
+    moveTo(life.with(TlsState.FAILED));
     need = TlsNeed.NOTHING;
     try {
       // After an SSLException the engine usually has an alert queued (NEED_WRAP): send it so the
@@ -1418,11 +1435,11 @@ public final class TlsConnection implements Closeable {
 
   /** The session's packet size ({@link SessionSizes}: asked once the handshake is over). */
   private int packetSize() {
-    return sizes.packet(engine, state == TlsState.HANDSHAKING);
+    return sizes.packet(engine, state() == TlsState.HANDSHAKING);
   }
 
   private int appSize() {
-    return sizes.app(engine, state == TlsState.HANDSHAKING);
+    return sizes.app(engine, state() == TlsState.HANDSHAKING);
   }
 
   /**
@@ -1436,7 +1453,7 @@ public final class TlsConnection implements Closeable {
    * no data back (KeyUpdateTest, with jdk.tls.keyLimits at 2^16).
    */
   private void countRecordWithoutData(int plaintextBytes) throws SSLException {
-    if (state == TlsState.HANDSHAKING) {
+    if (state() == TlsState.HANDSHAKING) {
       return;
     }
     if (plaintextBytes > 0) {
@@ -1512,7 +1529,7 @@ public final class TlsConnection implements Closeable {
   public String toString() {
     return "TlsConnection["
         + (client ? "client " : "server ")
-        + state
+        + state()
         + " need="
         + need
         + " "
