@@ -498,45 +498,58 @@ public final class TlsConnection implements Closeable {
     }
     try {
       begin();
-      long total = 0;
-      while (true) {
-        if (appIn.hasRemaining()) {
-          total += appIn.drainTo(dsts, offset, length);
-          appIn.releaseIfEmpty();
-        }
-        if (!hasRoom(dsts, offset, length)) {
-          return finish(total, TlsNeed.NOTHING);
-        }
-        if (engine.isInboundDone()) {
-          // close_notify received: what was before it has been delivered, now end of stream.
-          if (total == 0 && life.input() == Input.OPEN) {
-            moveTo(life.with(Input.END_OF_STREAM_RETURNED));
-          }
-          return finish(total > 0 ? total : -1, answerCloseNotify());
-        }
-        if (total > 0
-            && (!completeRecordBuffered()
-                || !applicationDataRecordNext()
-                || !fitsDirectly(dsts, offset, length))) {
-          // Return what we have rather than block for more: read() never waits once it has data.
-          // Nor does it go on into a record that is not application data: in TLS 1.2 a
-          // close_notify right behind the data would be answered at once (RFC 5246 7.2.1),
-          // closing our side before the caller saw the data it may want to answer. The next
-          // read() takes it, as SSLSocket does. (TLS 1.3 hides the type, but closes half.)
-          // Nor into a record the rest of the caller's buffer cannot take: it would go through
-          // appIn, a copy the next read avoids (the JDK splits 16 KiB into 16,367 + 17 bytes).
-          return finish(total, TlsNeed.NOTHING);
-        }
-        long room = remaining(dsts, offset, length);
-        TlsNeed n = step(dsts, offset, length, false);
-        total += room - remaining(dsts, offset, length); // unwrapped straight into dsts
-        if (n != null) {
-          return finish(total, total > 0 ? TlsNeed.NOTHING : n);
-        }
-      }
+      return readSteps(dsts, offset, length);
     } catch (IOException | RuntimeException e) {
       throw fail(e);
     }
+  }
+
+  /** Drains appIn and unwraps into {@code dsts} until they are full or the next step must wait. */
+  private long readSteps(ByteBuffer[] dsts, int offset, int length) throws IOException {
+    long total = 0;
+    while (true) {
+      if (appIn.hasRemaining()) {
+        total += appIn.drainTo(dsts, offset, length);
+        appIn.releaseIfEmpty();
+      }
+      if (!hasRemaining(dsts, offset, length)) {
+        return finish(total, TlsNeed.NOTHING);
+      }
+      if (engine.isInboundDone()) {
+        return endOfStream(total);
+      }
+      if (total > 0 && !worthGoingOn(dsts, offset, length)) {
+        return finish(total, TlsNeed.NOTHING);
+      }
+      long room = remaining(dsts, offset, length);
+      TlsNeed n = step(dsts, offset, length, false);
+      total += room - remaining(dsts, offset, length); // unwrapped straight into dsts
+      if (n != null) {
+        return finish(total, total > 0 ? TlsNeed.NOTHING : n);
+      }
+    }
+  }
+
+  /**
+   * Whether a read that has data goes on to the next record. Only if it is whole: read() never
+   * waits once it has data. Only if it is application data: in TLS 1.2 a close_notify right behind
+   * the data would be answered at once (RFC 5246 section 7.2.1), closing our side before the caller
+   * saw the data it may want to answer; the next read() takes it, as SSLSocket does (TLS 1.3 hides
+   * the type, but closes half). Only if the rest of {@code dsts} can take it: else it would go
+   * through appIn, a copy the next read avoids (the JDK splits 16 KiB into 16,367 + 17 bytes).
+   */
+  private boolean worthGoingOn(ByteBuffer[] dsts, int offset, int length) {
+    return completeRecordBuffered()
+        && applicationDataRecordNext()
+        && fitsDirectly(dsts, offset, length);
+  }
+
+  /** close_notify received: what was before it has been delivered, now the end of the stream. */
+  private long endOfStream(long total) throws IOException {
+    if (total == 0 && life.input() == Input.OPEN) {
+      moveTo(life.with(Input.END_OF_STREAM_RETURNED));
+    }
+    return finish(total > 0 ? total : -1, answerCloseNotify());
   }
 
   /**
@@ -984,34 +997,9 @@ public final class TlsConnection implements Closeable {
       return null;
     }
     int packet = packetSize();
-    if (netIn.remaining() >= packet && netIn.capacity() >= packet) {
-      throw new SSLException(
-          "record larger than the packet size " + packet + " the session allows");
-    }
-    if (netIn.capacity() < packet && netIn.free() < packet) {
-      netIn.grow(packet);
-    }
-    ByteBuffer b = netIn.beginFill(packet, packet);
-    int n;
-    try {
-      n = in.read(b);
-    } finally {
-      netIn.endFill();
-    }
+    int n = readTransport(packet);
     if (n > 0) {
-      deadlines.activity(System.nanoTime());
-      traffic.bytesIn += n;
-      if (hellos != null) {
-        hellos.received(netIn.buffer(), netIn.buffer().limit() - n, n);
-      }
-      if (listener != null) {
-        listener.onTransportRead(this, netIn.buffer(), netIn.buffer().limit() - n, n);
-      }
-      idleSteps = 0;
-      if (netIn.free() == 0 && netIn.capacity() < packet * BATCH_PACKETS) {
-        // The read filled netIn: the peer sends in bulk, take more per read syscall next time.
-        netIn.grow(packet * BATCH_PACKETS);
-      }
+      received(n, packet);
       return null;
     }
     netIn.releaseIfEmpty();
@@ -1024,6 +1012,41 @@ public final class TlsConnection implements Closeable {
       listener.onTransportEof(this);
     }
     return endOfTransport();
+  }
+
+  /** One transport read into netIn, after making room for a packet behind what it holds. */
+  private int readTransport(int packet) throws IOException {
+    if (netIn.remaining() >= packet && netIn.capacity() >= packet) {
+      throw new SSLException(
+          "record larger than the packet size " + packet + " the session allows");
+    }
+    if (netIn.capacity() < packet && netIn.free() < packet) {
+      netIn.grow(packet);
+    }
+    ByteBuffer b = netIn.beginFill(packet, packet);
+    try {
+      return in.read(b);
+    } finally {
+      netIn.endFill();
+    }
+  }
+
+  /** Bookkeeping for {@code n} bytes just read into the end of netIn. */
+  private void received(int n, int packet) {
+    deadlines.activity(System.nanoTime());
+    traffic.bytesIn += n;
+    int start = netIn.buffer().limit() - n;
+    if (hellos != null) {
+      hellos.received(netIn.buffer(), start, n);
+    }
+    if (listener != null) {
+      listener.onTransportRead(this, netIn.buffer(), start, n);
+    }
+    idleSteps = 0;
+    if (netIn.free() == 0 && netIn.capacity() < packet * BATCH_PACKETS) {
+      // The read filled netIn: the peer sends in bulk, take more per read syscall next time.
+      netIn.grow(packet * BATCH_PACKETS);
+    }
   }
 
   /** The transport ended. Clean only after the peer's close_notify. */
@@ -1083,15 +1106,7 @@ public final class TlsConnection implements Closeable {
   /** Runs delegated tasks inline, or hands one to the executor and reports TASK. */
   private TlsNeed runTasks() throws IOException {
     if (taskExecutor == null) {
-      Runnable task;
-      while ((task = engine.getDelegatedTask()) != null) {
-        long t0 = listener != null ? System.nanoTime() : 0;
-        task.run();
-        if (listener != null) {
-          listener.onTask(this, System.nanoTime() - t0, false);
-        }
-      }
-      idleSteps = 0;
+      runTasksInline();
       return null;
     }
     Runnable task = engine.getDelegatedTask();
@@ -1102,28 +1117,42 @@ public final class TlsConnection implements Closeable {
     // returns NEED_TASK 0/0 forever, a spin). The callback wakes the loop.
     taskRunning = true;
     try {
-      taskExecutor.execute(
-          () -> {
-            long t0 = System.nanoTime();
-            try {
-              task.run();
-            } finally {
-              TlsListener l = listener;
-              if (l != null) {
-                l.onTask(this, System.nanoTime() - t0, true);
-              }
-              taskRunning = false;
-              Runnable done = taskDone;
-              if (done != null) {
-                done.run();
-              }
-            }
-          });
+      taskExecutor.execute(() -> runHandedOff(task));
     } catch (RejectedExecutionException e) {
       taskRunning = false;
       throw new SSLException("delegated task rejected by executor", e);
     }
     return TlsNeed.TASK;
+  }
+
+  private void runTasksInline() {
+    Runnable task;
+    while ((task = engine.getDelegatedTask()) != null) {
+      long t0 = listener != null ? System.nanoTime() : 0;
+      task.run();
+      if (listener != null) {
+        listener.onTask(this, System.nanoTime() - t0, false);
+      }
+    }
+    idleSteps = 0;
+  }
+
+  /** On the executor's thread: runs the task, then lets the loop drive the engine again. */
+  private void runHandedOff(Runnable task) {
+    long t0 = System.nanoTime();
+    try {
+      task.run();
+    } finally {
+      TlsListener l = listener;
+      if (l != null) {
+        l.onTask(this, System.nanoTime() - t0, true);
+      }
+      taskRunning = false;
+      Runnable done = taskDone;
+      if (done != null) {
+        done.run();
+      }
+    }
   }
 
   /**
@@ -1344,31 +1373,7 @@ public final class TlsConnection implements Closeable {
     failure = io;
     moveTo(life.with(TlsState.FAILED));
     need = TlsNeed.NOTHING;
-    try {
-      // After an SSLException the engine usually has an alert queued (NEED_WRAP): send it so the
-      // peer learns why, without waiting for anything. Only that: closeOutbound() first would make
-      // the engine wrap a close_notify, and the peer would take our failure (say, a truncated
-      // inbound) for an orderly end of the stream we were sending, losing what we never sent.
-      if (sendAlert) {
-        // Wrapped behind what netOut still holds (a flight answering an earlier record of the same
-        // read), growing it if need be, and written while the transport takes bytes.
-        FailureAlert.send(
-            engine,
-            netOut,
-            packetSize(),
-            r -> {
-              if (listener != null) {
-                listener.onWrap(this, WHY_ALERT_WRAP, r);
-              }
-            },
-            this::writeNetOutOnce);
-      } else if (netOut.hasRemaining()) {
-        writeNetOutOnce(); // a timeout or abort wraps nothing more: what is already there may go
-      }
-      engine.closeOutbound();
-    } catch (IOException | RuntimeException ignored) {
-      // Best effort only: the original failure is what the caller needs to see.
-    }
+    sendLastWords(sendAlert);
     try {
       engine.closeInbound();
     } catch (SSLException ignored) {
@@ -1377,6 +1382,36 @@ public final class TlsConnection implements Closeable {
     releaseAll();
     closeTransport();
     return io;
+  }
+
+  /**
+   * Best effort, for a failing connection: the engine's alert if {@code sendAlert}, else only what
+   * netOut already holds; then the engine's outbound is closed. Never throws: the original failure
+   * is what the caller needs to see.
+   */
+  private void sendLastWords(boolean sendAlert) {
+    try {
+      // After an SSLException the engine usually has an alert queued (NEED_WRAP): send it so the
+      // peer learns why, without waiting for anything. Only that: closeOutbound() first would make
+      // the engine wrap a close_notify, and the peer would take our failure (say, a truncated
+      // inbound) for an orderly end of the stream we were sending, losing what we never sent.
+      if (sendAlert) {
+        // Wrapped behind what netOut still holds (a flight answering an earlier record of the same
+        // read), growing it if need be, and written while the transport takes bytes.
+        FailureAlert.send(engine, netOut, packetSize(), this::alertWrapped, this::writeNetOutOnce);
+      } else if (netOut.hasRemaining()) {
+        writeNetOutOnce(); // a timeout or abort wraps nothing more: what is already there may go
+      }
+      engine.closeOutbound();
+    } catch (IOException | RuntimeException ignored) {
+      // Best effort only.
+    }
+  }
+
+  private void alertWrapped(SSLEngineResult r) {
+    if (listener != null) {
+      listener.onWrap(this, WHY_ALERT_WRAP, r);
+    }
   }
 
   private void releaseAll() {
@@ -1502,10 +1537,6 @@ public final class TlsConnection implements Closeable {
     if (listener != null) {
       listener.onBuffer(this, role, event, capacity);
     }
-  }
-
-  private static boolean hasRoom(ByteBuffer[] bufs, int offset, int length) {
-    return hasRemaining(bufs, offset, length);
   }
 
   private static boolean hasRemaining(ByteBuffer[] bufs, int offset, int length) {
