@@ -463,8 +463,7 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
    */
   private TlsNeed engineCall(
       Side side, Op op, ByteBuffer[] bufs, int offset, int length, long lockBy) throws IOException {
-    TlsNeed need = TlsNeed.NOTHING;
-    boolean progressed;
+    TlsNeed need;
     boolean wakeOther;
     lockEngine(lockBy);
     try {
@@ -475,46 +474,11 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
       }
       TlsState before = conn.state();
       HandshakeStatus hsBefore = conn.engine().getHandshakeStatus();
-      switch (op) {
-        case READ:
-          side.moved = conn.read(bufs, offset, length);
-          break;
-        case WRITE:
-          side.moved = conn.write(bufs, offset, length);
-          break;
-        case SHUTDOWN:
-          conn.shutdownOutput();
-          break;
-        default:
-          conn.handshake();
-          break;
-      }
+      side.moved = callConnection(op, bufs, offset, length);
       need = conn.need();
       side.outputPending = conn.hasPendingOutput();
       side.buffered = conn.hasBuffered();
-      // Progress is anything the other side may be waiting for: plaintext it must take, or a
-      // handshake step (a renegotiation flight, a KeyUpdate) that this call consumed from the
-      // socket its selector watches. Without the handshake status, a writer waiting for the
-      // peer's renegotiation flight slept on after the reader had read and processed it.
-      progressed =
-          side.moved != 0
-              || before != conn.state()
-              || hsBefore != conn.engine().getHandshakeStatus()
-              || side.buffered;
-      // Race fixed here (a missed wake-up): the flag used to be set after this lock was released,
-      // just before the select, and read by the other side without the lock. The other side could
-      // make progress in between, see no one waiting and skip the wake-up; this side then slept
-      // on a socket with nothing more to come while plaintext or a finished handshake waited.
-      // Now both the flag and the check are under this lock; the wake-up itself may come before
-      // the select starts, and a selector keeps it for its next select.
-      side.waiting =
-          need == TlsNeed.WRITE
-              || (need == TlsNeed.READ && !(side.writing && side.buffered)); // see await
-      Side other = side == reader ? writer : reader;
-      wakeOther = progressed && other.waiting;
-      if (progressed) {
-        progress.signalAll();
-      }
+      wakeOther = noteProgress(side, need, before, hsBefore);
     } finally {
       state = conn.state();
       engineLock.unlock();
@@ -523,6 +487,53 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
       (side == reader ? writer : reader).selector.wakeup();
     }
     return need;
+  }
+
+  /** The connection call {@code op} stands for; returns the bytes it moved (0 for the others). */
+  private long callConnection(Op op, ByteBuffer[] bufs, int offset, int length) throws IOException {
+    switch (op) {
+      case READ:
+        return conn.read(bufs, offset, length);
+      case WRITE:
+        return conn.write(bufs, offset, length);
+      case SHUTDOWN:
+        conn.shutdownOutput();
+        return 0;
+      default:
+        conn.handshake();
+        return 0;
+    }
+  }
+
+  /**
+   * Under the engine lock, after {@code side}'s call: wakes threads waiting on {@link #progress} if
+   * the call made progress, and records whether {@code side} now waits. Returns whether the other
+   * side's selector must be woken.
+   */
+  private boolean noteProgress(Side side, TlsNeed need, TlsState before, HandshakeStatus hsBefore) {
+    // Progress is anything the other side may be waiting for: plaintext it must take, or a
+    // handshake step (a renegotiation flight, a KeyUpdate) that this call consumed from the
+    // socket its selector watches. Without the handshake status, a writer waiting for the
+    // peer's renegotiation flight slept on after the reader had read and processed it.
+    boolean progressed =
+        side.moved != 0
+            || before != conn.state()
+            || hsBefore != conn.engine().getHandshakeStatus()
+            || side.buffered;
+    // Race fixed here (a missed wake-up): the flag used to be set after this lock was released,
+    // just before the select, and read by the other side without the lock. The other side could
+    // make progress in between, see no one waiting and skip the wake-up; this side then slept
+    // on a socket with nothing more to come while plaintext or a finished handshake waited.
+    // Now both the flag and the check are under this lock; the wake-up itself may come before
+    // the select starts, and a selector keeps it for its next select.
+    side.waiting =
+        need == TlsNeed.WRITE
+            || (need == TlsNeed.READ && !(side.writing && side.buffered)); // see await
+    if (progressed) {
+      progress.signalAll();
+    }
+    Side other = side == reader ? writer : reader;
+    return progressed && other.waiting;
   }
 
   private void lockEngine(long lockBy) throws IOException {

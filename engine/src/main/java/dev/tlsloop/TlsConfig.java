@@ -285,6 +285,12 @@ public final class TlsConfig {
         p.setWantClientAuth(true);
       }
     }
+    applyCommon(engine, p);
+    return engine;
+  }
+
+  /** What clients and servers configure alike: protocols, suites, ALPN. */
+  private void applyCommon(SSLEngine engine, SSLParameters p) {
     p.setProtocols(protocols);
     if (cipherSuites != null) {
       p.setCipherSuites(cipherSuites);
@@ -296,7 +302,6 @@ public final class TlsConfig {
     if (alpnSelector != null && !client) {
       engine.setHandshakeApplicationProtocolSelector(this::selectAlpn);
     }
-    return engine;
   }
 
   /**

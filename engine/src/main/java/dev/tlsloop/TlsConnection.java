@@ -999,7 +999,11 @@ public final class TlsConnection implements Closeable {
     int packet = packetSize();
     int n = readTransport(packet);
     if (n > 0) {
-      received(n, packet);
+      transportRead(n);
+      if (netIn.free() == 0 && netIn.capacity() < packet * BATCH_PACKETS) {
+        // The read filled netIn: the peer sends in bulk, take more per read syscall next time.
+        netIn.grow(packet * BATCH_PACKETS);
+      }
       return null;
     }
     netIn.releaseIfEmpty();
@@ -1031,22 +1035,17 @@ public final class TlsConnection implements Closeable {
     }
   }
 
-  /** Bookkeeping for {@code n} bytes just read into the end of netIn. */
-  private void received(int n, int packet) {
+  /** Bookkeeping for {@code n > 0} bytes just read into netIn: deadlines, counters, watchers. */
+  private void transportRead(int n) {
     deadlines.activity(System.nanoTime());
     traffic.bytesIn += n;
-    int start = netIn.buffer().limit() - n;
     if (hellos != null) {
-      hellos.received(netIn.buffer(), start, n);
+      hellos.received(netIn.buffer(), netIn.buffer().limit() - n, n);
     }
     if (listener != null) {
-      listener.onTransportRead(this, netIn.buffer(), start, n);
+      listener.onTransportRead(this, netIn.buffer(), netIn.buffer().limit() - n, n);
     }
     idleSteps = 0;
-    if (netIn.free() == 0 && netIn.capacity() < packet * BATCH_PACKETS) {
-      // The read filled netIn: the peer sends in bulk, take more per read syscall next time.
-      netIn.grow(packet * BATCH_PACKETS);
-    }
   }
 
   /** The transport ended. Clean only after the peer's close_notify. */
