@@ -19,7 +19,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SNIServerName;
@@ -110,8 +109,7 @@ public final class TlsConnection implements Closeable {
   private final Traffic traffic;
 
   private TlsListener listener;
-  private volatile Runnable taskDone;
-  private volatile boolean taskRunning;
+  private final DelegatedTasks tasks = new DelegatedTasks(this);
 
   /** The state and the lifecycle facts beside it; changed by {@link #moveTo} only. */
   private Lifecycle life = Lifecycle.START;
@@ -394,7 +392,7 @@ public final class TlsConnection implements Closeable {
 
   /** Whether a delegated task is running on the executor. */
   boolean taskRunning() {
-    return taskRunning;
+    return tasks.running();
   }
 
   /** The error that failed the connection, or null. */
@@ -412,7 +410,7 @@ public final class TlsConnection implements Closeable {
    * connection again (e.g. {@code selector::wakeup}). Only used with a task executor.
    */
   public void setTaskCompletionCallback(Runnable callback) {
-    this.taskDone = callback;
+    tasks.onDone(callback);
   }
 
   /**
@@ -633,7 +631,7 @@ public final class TlsConnection implements Closeable {
         i < 8
             && engine.getHandshakeStatus() == HandshakeStatus.NEED_WRAP
             && !engine.isOutboundDone()
-            && !taskRunning;
+            && !tasks.running();
         i++) {
       Wrapped w = wrap(NO_DATA, 0, 1, WHY_CONTROL_WRAP);
       if (w != Wrapped.MOVED) {
@@ -715,7 +713,7 @@ public final class TlsConnection implements Closeable {
    */
   private TlsNeed step(ByteBuffer[] bufs, int offset, int length, boolean wrapApp)
       throws IOException {
-    if (taskRunning) {
+    if (tasks.running()) {
       return TlsNeed.TASK;
     }
     HandshakeStatus hs = engine.getHandshakeStatus();
@@ -1104,53 +1102,19 @@ public final class TlsConnection implements Closeable {
 
   /** Runs delegated tasks inline, or hands one to the executor and reports TASK. */
   private TlsNeed runTasks() throws IOException {
-    if (taskExecutor == null) {
-      runTasksInline();
-      return null;
+    if (taskExecutor != null) {
+      return tasks.handOff(engine, taskExecutor) ? TlsNeed.TASK : null;
     }
-    Runnable task = engine.getDelegatedTask();
-    if (task == null) {
-      return null;
-    }
-    // One task per hand-off: the engine is not driven until it finishes (driving it meanwhile
-    // returns NEED_TASK 0/0 forever, a spin). The callback wakes the loop.
-    taskRunning = true;
-    try {
-      taskExecutor.execute(() -> runHandedOff(task));
-    } catch (RejectedExecutionException e) {
-      taskRunning = false;
-      throw new SSLException("delegated task rejected by executor", e);
-    }
-    return TlsNeed.TASK;
-  }
-
-  private void runTasksInline() {
-    Runnable task;
-    while ((task = engine.getDelegatedTask()) != null) {
-      long t0 = listener != null ? System.nanoTime() : 0;
-      task.run();
-      if (listener != null) {
-        listener.onTask(this, System.nanoTime() - t0, false);
-      }
-    }
+    tasks.runInline(engine);
     idleSteps = 0;
+    return null;
   }
 
-  /** On the executor's thread: runs the task, then lets the loop drive the engine again. */
-  private void runHandedOff(Runnable task) {
-    long t0 = System.nanoTime();
-    try {
-      task.run();
-    } finally {
-      TlsListener l = listener;
-      if (l != null) {
-        l.onTask(this, System.nanoTime() - t0, true);
-      }
-      taskRunning = false;
-      Runnable done = taskDone;
-      if (done != null) {
-        done.run();
-      }
+  /** A delegated task ended (on the executor's thread if {@code handedOff}). */
+  void taskRan(long nanos, boolean handedOff) {
+    TlsListener l = listener;
+    if (l != null) {
+      l.onTask(this, nanos, handedOff);
     }
   }
 
@@ -1178,7 +1142,7 @@ public final class TlsConnection implements Closeable {
   /** Wraps close_notify (and anything queued before it) until the engine's outbound is done. */
   private TlsNeed wrapUntilOutboundDone() throws IOException {
     while (!engine.isOutboundDone()) {
-      if (taskRunning) {
+      if (tasks.running()) {
         return TlsNeed.TASK;
       }
       if (engine.getHandshakeStatus() == HandshakeStatus.NEED_TASK) {
@@ -1431,11 +1395,6 @@ public final class TlsConnection implements Closeable {
     } catch (IOException ignored) {
       // Closing is best effort; nothing more can be sent or received either way.
     }
-  }
-
-  private int finish(int result, TlsNeed n) {
-    need = settle(n);
-    return result;
   }
 
   private long finish(long result, TlsNeed n) {
