@@ -21,9 +21,9 @@ record Lifecycle(TlsState state, Handshake handshake, Output output, Input input
       new Lifecycle(TlsState.NEW, Handshake.INITIAL, Output.OPEN, Input.OPEN);
 
   /**
-   * The handshakes of a connection. KeyUpdate and NewSessionTicket are not handshakes here: TLS 1.3
-   * has no renegotiation (RFC 8446 section 4.6.3), and they never make the engine say it is
-   * handshaking.
+   * The handshakes of a connection. Only TLS 1.2 renegotiates (TLS 1.3 dropped renegotiation, RFC
+   * 8446 section 1.2); a TLS 1.3 KeyUpdate or NewSessionTicket is not a handshake here, although
+   * the engine asks to wrap its answer.
    *
    * <pre>
    * INITIAL ──first handshake finished (state OPEN)─────────> DONE
@@ -36,7 +36,7 @@ record Lifecycle(TlsState state, Handshake handshake, Output output, Input input
     INITIAL,
     /** The first handshake finished; the session's facts can be read. */
     DONE,
-    /** A TLS 1.2 renegotiation runs (RFC 5246 section 7.4.1); counted once when it starts. */
+    /** A TLS 1.2 renegotiation runs (RFC 5246 section 7.4.1); one the peer starts counts once. */
     RENEGOTIATING;
 
     boolean canMoveTo(Handshake next) {

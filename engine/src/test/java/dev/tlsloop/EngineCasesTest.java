@@ -11,6 +11,7 @@ import dev.tlsloop.TlsListener.BufferRole;
 import dev.tlsloop.testkit.MemoryPipe;
 import dev.tlsloop.testkit.TestPki;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -372,6 +373,25 @@ class EngineCasesTest {
     assertEquals(5, d.client.conn.read(echo));
     assertEquals("hello", new String(echo.array(), 0, 5, StandardCharsets.US_ASCII));
     assertEquals(-1, d.client.conn.read(echo));
+  }
+
+  // Lifecycle.Input: close() after the peer's close_notify arrived, before read() returned -1.
+  @Test
+  void closeAfterThePeersCloseNotifyArrivedStillLetsReadReturnTheEndOfStream() throws Exception {
+    MemoryPipe pipe = new MemoryPipe();
+    Duet d = duet(pipe, client("TLSv1.3"), server("TLSv1.3"));
+    d.handshake();
+    d.server.conn.write(ByteBuffer.wrap("bye".getBytes(StandardCharsets.US_ASCII)));
+    assertEquals(TlsNeed.NOTHING, d.server.conn.shutdownOutput()); // both records in the pipe
+    assertEquals(3, d.client.conn.read(ByteBuffer.allocate(64)));
+    assertEquals(TlsState.INBOUND_CLOSED, d.client.conn.state(), "close_notify taken as well");
+    assertTrue(d.client.conn.hasBuffered(), "the end of the stream waits for the next read");
+    d.client.conn.close();
+    // That stream ended cleanly before close(): read says so once; writes are closed.
+    assertEquals(-1, d.client.conn.read(ByteBuffer.allocate(64)));
+    assertFalse(d.client.conn.hasBuffered());
+    assertThrows(
+        ClosedChannelException.class, () -> d.client.conn.write(ByteBuffer.wrap(new byte[] {1})));
   }
 
   // Item 16: a side failed by truncation must not send close_notify: its peer would read a clean
