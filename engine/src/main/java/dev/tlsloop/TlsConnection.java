@@ -454,14 +454,14 @@ public final class TlsConnection implements Closeable {
     return netOut.hasRemaining();
   }
 
-  /** Bytes currently held in each buffer, for tests and monitoring: netIn, appIn, netOut. */
-  public int[] bufferedBytes() {
-    return new int[] {netIn.remaining(), appIn.remaining(), netOut.remaining()};
+  /** Bytes currently held in each buffer, for tests and monitoring. */
+  public BufferSizes bufferedBytes() {
+    return new BufferSizes(netIn.remaining(), appIn.remaining(), netOut.remaining());
   }
 
-  /** Capacity of each buffer (0 when not allocated): netIn, appIn, netOut. */
-  public int[] bufferCapacities() {
-    return new int[] {netIn.capacity(), appIn.capacity(), netOut.capacity()};
+  /** Capacity of each buffer (0 when not allocated). */
+  public BufferSizes bufferCapacities() {
+    return new BufferSizes(netIn.capacity(), appIn.capacity(), netOut.capacity());
   }
 
   /**
