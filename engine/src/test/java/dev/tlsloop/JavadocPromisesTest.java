@@ -134,6 +134,20 @@ class JavadocPromisesTest {
     assertNull(p.client.failure());
   }
 
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"TLSv1.3", "TLSv1.2"})
+  void readAfterCloseReturnsEndOfStreamWhenThePeersCloseNotifyCameFirst(String protocol)
+      throws Exception {
+    Pair p = new Pair(protocol);
+    assertEquals(TlsNeed.NOTHING, p.server.shutdownOutput());
+    assertEquals(0, Pair.readToEnd(p.client));
+    p.client.close();
+    assertEquals(-1, p.client.read(ByteBuffer.allocate(1)));
+    assertThrows(ClosedChannelException.class, () -> p.client.write(ByteBuffer.allocate(1)));
+    assertEquals(TlsState.CLOSED, p.client.state());
+    assertNull(p.client.failure());
+  }
+
   @Test
   void writeAfterThePeersCloseNotifyInTls12ThrowsSslExceptionAndLeavesTheStateClosed()
       throws Exception {
