@@ -38,9 +38,15 @@ import javax.net.ssl.SSLSession;
  * whichever call is made runs the handshake, answers KeyUpdates, runs delegated tasks and flushes.
  * On a non-blocking transport a call that cannot go on returns at once (0 bytes, or a {@link
  * TlsNeed}) and {@link #need()} says what it waits for; on a blocking transport the same call
- * blocks in the transport instead. Would-block is never an exception; exceptions mean the
- * connection failed (it is then {@link TlsState#FAILED} and its transport closed) or misuse ({@link
- * IllegalStateException} naming the state).
+ * blocks in the transport instead. Would-block is never an exception. An exception means one of
+ * three things. The connection failed: it is then {@link TlsState#FAILED} and its transport closed.
+ * Misuse: an {@link IllegalStateException} naming the state. Or the direction asked for is closed
+ * already, which leaves the state as it is: {@link ClosedChannelException} from {@code write} after
+ * {@link #close()}, and from {@code read} after it unless the peer's close_notify came first (then
+ * -1); {@link SSLException} from {@code write} once the peer's close_notify closed both directions
+ * (TLS 1.2 answers it with its own, RFC 5246 section 7.2.1). An I/O error in {@link
+ * TlsState#CLOSED}, say while the last close_notify is flushed, closes the transport too; the state
+ * stays CLOSED, which is terminal.
  *
  * <p><b>Buffers.</b> {@code netIn} holds ciphertext read but not yet unwrapped, {@code appIn}
  * plaintext unwrapped but not yet taken, {@code netOut} ciphertext wrapped but not yet written. All
@@ -441,14 +447,14 @@ public final class TlsConnection implements Closeable {
     return netOut.hasRemaining();
   }
 
-  /** Bytes currently held in each buffer, for tests and monitoring: netIn, appIn, netOut. */
-  public int[] bufferedBytes() {
-    return new int[] {netIn.remaining(), appIn.remaining(), netOut.remaining()};
+  /** Bytes currently held in each buffer, for tests and monitoring. */
+  public BufferSizes bufferedBytes() {
+    return new BufferSizes(netIn.remaining(), appIn.remaining(), netOut.remaining());
   }
 
-  /** Capacity of each buffer (0 when not allocated): netIn, appIn, netOut. */
-  public int[] bufferCapacities() {
-    return new int[] {netIn.capacity(), appIn.capacity(), netOut.capacity()};
+  /** Capacity of each buffer (0 when not allocated). */
+  public BufferSizes bufferCapacities() {
+    return new BufferSizes(netIn.capacity(), appIn.capacity(), netOut.capacity());
   }
 
   /**
@@ -613,6 +619,11 @@ public final class TlsConnection implements Closeable {
    */
   public TlsNeed flush() throws IOException {
     checkNotFailed();
+    if (life.output() != Output.OPEN && !engine.isOutboundDone()) {
+      // shutdownOutput() stopped before its close_notify was wrapped (netOut full, a task
+      // running): finish that first, or NOTHING would mean "flushed" without the close_notify.
+      return shutdownOutput();
+    }
     if (state() == TlsState.NEW || state() == TlsState.HANDSHAKING) {
       return handshake();
     }
@@ -644,7 +655,8 @@ public final class TlsConnection implements Closeable {
   /**
    * Sends close_notify: no more writes, reads go on until the peer's close_notify (TLS 1.3
    * half-close; in TLS 1.2 the peer answers with its own). Returns NOTHING once the close_notify is
-   * on the wire, else WRITE: call again or {@link #flush()} when writable.
+   * on the wire, else what it waits for (WRITE, or TASK with a task executor): then call this again
+   * or {@link #flush()}; neither returns NOTHING before the close_notify is on the wire.
    */
   public TlsNeed shutdownOutput() throws IOException {
     checkNotFailed();
@@ -1330,6 +1342,12 @@ public final class TlsConnection implements Closeable {
     IOException io =
         e instanceof IOException ? (IOException) e : new SSLException("SSLEngine failed: " + e, e);
     if (state().isTerminal()) {
+      if (state() == TlsState.CLOSED) {
+        // CLOSED is terminal (no move to FAILED), but a transport that just failed can carry
+        // nothing more: close it as after any failure, as the class doc says.
+        releaseAll();
+        closeTransport();
+      }
       return io;
     }
     ConnectionEvents.failing(this, traffic, io);

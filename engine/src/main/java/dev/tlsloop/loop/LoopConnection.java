@@ -189,11 +189,7 @@ public final class LoopConnection {
 
   /** Buffer capacity this connection holds now (TLS buffers, send queue, kept plaintext). */
   long bytesHeld() {
-    long n = out.bytesHeld() + (kept == null ? 0 : kept.capacity());
-    for (int c : tls.bufferCapacities()) {
-      n += c;
-    }
-    return n;
+    return out.bytesHeld() + (kept == null ? 0 : kept.capacity()) + tls.bufferCapacities().total();
   }
 
   @Override

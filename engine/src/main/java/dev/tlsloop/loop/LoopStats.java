@@ -38,7 +38,7 @@ public record LoopStats(
     long maxServedInOneTurn) {
 
   /** The sum of two loops' counters (the maximum for {@code maxServedInOneTurn}). */
-  public LoopStats plus(LoopStats o) {
+  LoopStats plus(LoopStats o) {
     return new LoopStats(
         connections + o.connections,
         registeredKeys + o.registeredKeys,

@@ -19,8 +19,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -44,20 +42,14 @@ import javax.net.ssl.SSLException;
 final class TlsLoop implements Runnable {
   private static final System.Logger LOG = System.getLogger("dev.tlsloop.loop");
 
-  /** Accept calls per turn per listener: a connection flood cannot monopolise a turn. */
-  private static final int ACCEPTS_PER_TURN = 64;
-
-  /** After a failed accept (EMFILE ...) the listener rests this long instead of spinning. */
-  private static final long ACCEPT_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-
   /** A connection whose read returned 0 while it still reports buffered records is retried. */
   private static final int STRANDED_RETRIES = 3;
 
   final LoopOptions options;
   final ChunkPool chunks = new ChunkPool();
-  private final TlsLoopGroup group;
   private final String name;
   private final Selector selector;
+  private final Acceptor acceptor;
   private final ConcurrentLinkedQueue<Runnable> inbox = new ConcurrentLinkedQueue<>();
   private final Set<LoopConnection> conns = new HashSet<>();
 
@@ -67,8 +59,7 @@ final class TlsLoop implements Runnable {
   /** Connections waiting, unread, for a handshake slot. */
   private final ArrayDeque<LoopConnection> waiting = new ArrayDeque<>();
 
-  private final PriorityQueue<Timer> timers = new PriorityQueue<>();
-  private final List<Listener> listeners = new ArrayList<>();
+  private final DeadlineQueue deadlines = new DeadlineQueue();
   private ArrayDeque<LoopConnection> ready = new ArrayDeque<>();
   private ArrayDeque<LoopConnection> readyNext = new ArrayDeque<>();
 
@@ -83,8 +74,6 @@ final class TlsLoop implements Runnable {
   private long turn;
   private int slotsUsed;
   private LoopConnection serving;
-  private long lastAcceptErrorLog;
-  private long acceptErrorsUnlogged;
 
   // Counters (loop thread only; see LoopStats).
   private long handshakesDone;
@@ -92,7 +81,6 @@ final class TlsLoop implements Runnable {
   private long timeouts;
   private long evictions;
   private long refused;
-  private long acceptErrors;
   private long handlerErrors;
   private long bytesIn;
   private long bytesOut;
@@ -110,10 +98,10 @@ final class TlsLoop implements Runnable {
   }
 
   TlsLoop(TlsLoopGroup group, LoopOptions options, String name) throws IOException {
-    this.group = group;
     this.options = options;
     this.name = name;
     this.selector = Selector.open();
+    this.acceptor = new Acceptor(this, group, selector);
   }
 
   // ------------------------------------------------------------------ any thread
@@ -169,8 +157,7 @@ final class TlsLoop implements Runnable {
         () -> {
           shuttingDown = true;
           shutdownDeadline = deadlineNanos;
-          listeners.forEach(Listener::close);
-          listeners.clear();
+          acceptor.closeAll();
           new ArrayList<>(conns).forEach(this::requestClose);
         });
   }
@@ -201,7 +188,7 @@ final class TlsLoop implements Runnable {
       abortAll();
     } finally {
       stopped = true;
-      listeners.forEach(Listener::close);
+      acceptor.closeAll();
       try {
         selector.close();
       } catch (IOException ignored) {
@@ -215,10 +202,7 @@ final class TlsLoop implements Runnable {
       selector.selectNow();
       return;
     }
-    long next = timers.isEmpty() ? Long.MAX_VALUE : timers.peek().at;
-    for (Listener l : listeners) {
-      next = Math.min(next, l.pausedUntil);
-    }
+    long next = Math.min(deadlines.nextAt(), acceptor.nextWake());
     if (shuttingDown) {
       next = Math.min(next, shutdownDeadline);
     }
@@ -238,7 +222,7 @@ final class TlsLoop implements Runnable {
       }
       Object a = key.attachment();
       if (a instanceof Listener) {
-        accept((Listener) a);
+        acceptor.accept((Listener) a);
       } else if (key.isConnectable()) {
         connected((LoopConnection) a);
       } else {
@@ -298,7 +282,7 @@ final class TlsLoop implements Runnable {
         ready.add(c);
       }
       updateInterest(c);
-      schedule(c);
+      deadlines.schedule(c);
     } catch (IOException | RuntimeException e) {
       CloseCause cause = causeOf(c, e);
       end(c, cause, isClean(cause) ? null : e);
@@ -392,16 +376,9 @@ final class TlsLoop implements Runnable {
       }
       served += n;
       readBuffer.flip();
-      if (!c.closeRequested) { // after close() what still comes is dropped
-        bytesIn += n;
-        deliver(c, readBuffer);
-        if (readBuffer.hasRemaining() && c.phase == Phase.ACTIVE) {
-          keep(c, readBuffer);
-          break;
-        }
-        if (c.readPaused) {
-          break;
-        }
+      // After close() what still comes is dropped.
+      if (!c.closeRequested && !handOver(c, n)) {
+        break;
       }
     }
     maxServedInOneTurn = Math.max(maxServedInOneTurn, served);
@@ -414,6 +391,20 @@ final class TlsLoop implements Runnable {
       return true;
     }
     return n == 0 && stranded(c);
+  }
+
+  /**
+   * Gives the handler the {@code n} bytes one read put in the read buffer. Returns false when
+   * reading stops for now: the handler left some (kept for it) or paused reading.
+   */
+  private boolean handOver(LoopConnection c, int n) {
+    bytesIn += n;
+    deliver(c, readBuffer);
+    if (readBuffer.hasRemaining() && c.phase == Phase.ACTIVE) {
+      keep(c, readBuffer);
+      return false;
+    }
+    return !c.readPaused;
   }
 
   /**
@@ -623,64 +614,7 @@ final class TlsLoop implements Runnable {
 
   /** Listens on {@code l}'s socket from this loop. */
   void listen(Listener l) {
-    execute(
-        () -> {
-          try {
-            l.key = l.server.register(selector, SelectionKey.OP_ACCEPT, l);
-            listeners.add(l);
-          } catch (IOException e) {
-            LOG.log(System.Logger.Level.ERROR, name + ": cannot listen on " + l.address, e);
-            l.close();
-          }
-        });
-  }
-
-  private void accept(Listener l) {
-    for (int i = 0; i < ACCEPTS_PER_TURN; i++) {
-      SocketChannel ch;
-      try {
-        ch = l.server.accept();
-      } catch (IOException e) {
-        acceptFailed(l, e);
-        return;
-      }
-      if (ch == null) {
-        return;
-      }
-      TlsLoop target = group.nextLoop();
-      if (target == this) {
-        adopt(ch, l.config, l.handlers);
-      } else {
-        target.execute(() -> target.adopt(ch, l.config, l.handlers));
-      }
-    }
-  }
-
-  /**
-   * accept() failed (EMFILE, ENFILE, ECONNABORTED ...): the loop goes on serving. The listener
-   * rests briefly, since a socket still pending would make accept fail again at once (a spin), and
-   * the error is logged at most once a second.
-   */
-  private void acceptFailed(Listener l, IOException e) {
-    acceptErrors++;
-    long now = System.nanoTime();
-    l.pausedUntil = now + ACCEPT_PAUSE_NANOS;
-    l.key.interestOps(0);
-    if (now - lastAcceptErrorLog >= TimeUnit.SECONDS.toNanos(1) || lastAcceptErrorLog == 0) {
-      long more = acceptErrorsUnlogged;
-      LOG.log(
-          System.Logger.Level.WARNING,
-          name
-              + ": accept failed on "
-              + l.address
-              + ": "
-              + e
-              + (more > 0 ? " (" + more + " more since the last report)" : ""));
-      lastAcceptErrorLog = now;
-      acceptErrorsUnlogged = 0;
-    } else {
-      acceptErrorsUnlogged++;
-    }
+    execute(() -> acceptor.register(l));
   }
 
   /** Takes an accepted socket: a connection, registered, handshake started or waiting. */
@@ -731,7 +665,7 @@ final class TlsLoop implements Runnable {
       if (done) {
         connected(c);
       } else {
-        schedule(c);
+        deadlines.schedule(c);
       }
     } catch (IOException | RuntimeException e) {
       if (ch != null) {
@@ -780,7 +714,7 @@ final class TlsLoop implements Runnable {
       serve(c);
     } else {
       waiting.add(c);
-      schedule(c);
+      deadlines.schedule(c);
     }
   }
 
@@ -809,54 +743,17 @@ final class TlsLoop implements Runnable {
 
   // ------------------------------------------------------------------ deadlines
 
-  /** One entry of the deadline queue; stale entries (the connection rescheduled) are skipped. */
-  private static final class Timer implements Comparable<Timer> {
-    final long at;
-    final LoopConnection conn;
-
-    Timer(long at, LoopConnection conn) {
-      this.at = at;
-      this.conn = conn;
-    }
-
-    @Override
-    public int compareTo(Timer o) {
-      return Long.compare(at, o.at);
-    }
-  }
-
-  /**
-   * Makes sure the timer wakes the loop by {@code c}'s next deadline. Deadlines that move later (an
-   * idle clock renewed by traffic) need no new entry: the old one fires early and reschedules.
-   */
-  private void schedule(LoopConnection c) {
-    long at = Math.min(c.tls.nextDeadline(), c.connectDeadline);
-    if (at < c.timerAt) {
-      c.timerAt = at;
-      timers.add(new Timer(at, c));
-    }
-  }
-
+  /** Listeners whose rest is over accept again; connections past a deadline end. */
   private void fireTimers(long now) {
-    for (Listener l : listeners) {
-      if (l.pausedUntil != Long.MAX_VALUE && now - l.pausedUntil >= 0) {
-        l.pausedUntil = Long.MAX_VALUE;
-        l.key.interestOps(SelectionKey.OP_ACCEPT);
-      }
-    }
-    while (!timers.isEmpty() && now - timers.peek().at >= 0) {
-      Timer t = timers.poll();
-      LoopConnection c = t.conn;
-      if (c.phase == Phase.ENDED || t.at != c.timerAt) {
-        continue;
-      }
-      c.timerAt = Long.MAX_VALUE;
+    acceptor.wakeRested(now);
+    LoopConnection c;
+    while ((c = deadlines.pollDue(now)) != null) {
       if (c.phase == Phase.CONNECTING && now - c.connectDeadline >= 0) {
         end(c, CloseCause.TIMEOUT, new SocketTimeoutException("connect timed out: " + c.remote));
       } else if (c.tls.checkDeadlines(now)) {
         end(c, CloseCause.TIMEOUT, c.tls.failure());
       } else {
-        schedule(c);
+        deadlines.schedule(c);
       }
     }
   }
@@ -883,7 +780,7 @@ final class TlsLoop implements Runnable {
         timeouts,
         evictions,
         refused,
-        acceptErrors,
+        acceptor.errors(),
         handlerErrors,
         bytesIn,
         bytesOut,

@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  * <p>Input that is not TLS never throws: the decoder emits one record marked "not TLS" and ignores
  * the rest of that direction. Not thread-safe; one instance per direction.
  */
-public final class RecordDecoder {
+final class RecordDecoder {
   private static final int HEADER = 5;
 
   /** Largest legal fragment: 2^14 plus 2048 of protection overhead (RFC 5246 section 6.2.3). */
@@ -61,7 +61,7 @@ public final class RecordDecoder {
   private long bytes;
 
   /** A decoder for one direction, e.g. "client->server"; the label is copied into each record. */
-  public RecordDecoder(String direction) {
+  RecordDecoder(String direction) {
     this(direction, new HandshakeFacts());
   }
 
@@ -75,7 +75,7 @@ public final class RecordDecoder {
    * Feeds bytes {@code [offset, offset + length)} of {@code buf}, by absolute index (its position
    * and limit are not used nor changed), and hands each record completed by them to {@code out}.
    */
-  public void feed(ByteBuffer buf, int offset, int length, Consumer<TlsRecord> out) {
+  void feed(ByteBuffer buf, int offset, int length, Consumer<TlsRecord> out) {
     Objects.checkFromIndexSize(offset, length, buf.capacity());
     bytes += length;
     int i = offset;
@@ -125,17 +125,17 @@ public final class RecordDecoder {
   }
 
   /** TLS records emitted so far (the "not TLS" marker is not counted). */
-  public long records() {
+  long records() {
     return records;
   }
 
   /** Bytes fed so far, whether or not they formed records. */
-  public long bytes() {
+  long bytes() {
     return bytes;
   }
 
   /** The direction label. */
-  public String direction() {
+  String direction() {
     return direction;
   }
 

@@ -8,9 +8,9 @@ import java.util.List;
  * {@code length} bytes of fragment. For plaintext handshake records it also names the handshake
  * messages completed in it and the facts decoded from them. Immutable.
  */
-public final class TlsRecord {
+final class TlsRecord {
   /** Content type used for input that is not a TLS record at all. */
-  public static final int NOT_TLS = -1;
+  static final int NOT_TLS = -1;
 
   private final String direction;
   private final int contentType;
@@ -38,57 +38,57 @@ public final class TlsRecord {
   }
 
   /** The direction label given to the decoder, e.g. "client->server" or "out". */
-  public String direction() {
+  String direction() {
     return direction;
   }
 
   /** The outer content type byte (20..24), or {@link #NOT_TLS}. */
-  public int contentType() {
+  int contentType() {
     return contentType;
   }
 
   /** The content type's name, e.g. "handshake"; "not TLS" for garbage. */
-  public String contentTypeName() {
+  String contentTypeName() {
     return contentType == NOT_TLS ? "not TLS" : TraceNames.contentType(contentType);
   }
 
   /** The legacy record version (0x0301 or 0x0303 in practice; frozen by TLS 1.3). */
-  public int legacyVersion() {
+  int legacyVersion() {
     return legacyVersion;
   }
 
   /** The legacy version as text, e.g. "TLS 1.2 (0x0303)". */
-  public String legacyVersionName() {
+  String legacyVersionName() {
     return TraceNames.version(legacyVersion);
   }
 
   /** The fragment length from the header (the record is 5 bytes longer on the wire). */
-  public int length() {
+  int length() {
     return length;
   }
 
   /** Bytes on the wire: header plus fragment. */
-  public int wireLength() {
+  int wireLength() {
     return contentType == NOT_TLS ? length : 5 + length;
   }
 
   /** Whether the fragment is protected, so its content cannot be read from the wire. */
-  public boolean encrypted() {
+  boolean encrypted() {
     return encrypted;
   }
 
   /** Whether this is a real TLS record (false for the single record reporting garbage). */
-  public boolean isTls() {
+  boolean isTls() {
     return contentType != NOT_TLS;
   }
 
   /** Names of the handshake messages that completed in this record, e.g. [ServerHello]. */
-  public List<String> handshakeMessages() {
+  List<String> handshakeMessages() {
     return handshakeMessages;
   }
 
   /** Decoded facts, e.g. "SNI=localhost", "suite=TLS_AES_128_GCM_SHA256". */
-  public List<String> details() {
+  List<String> details() {
     return details;
   }
 

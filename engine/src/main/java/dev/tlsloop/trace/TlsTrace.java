@@ -25,7 +25,7 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  *
  * <p>Install it as the connection's listener ({@code TlsConfig.Builder.listener} or {@link
  * TlsConnection#setListener}) before the first call; one trace per connection. Records are decoded
- * by two {@link RecordDecoder}s fed from the transport callbacks. An encrypted record cannot say
+ * by two {@code RecordDecoder}s fed from the transport callbacks. An encrypted record cannot say
  * what it carries, so the trace says what the engine call that produced or consumed it reported: a
  * record we send is matched to its wrap by byte count, a record we receive to the unwrap that
  * consumed it (a note line after that unwrap).
@@ -166,7 +166,7 @@ public final class TlsTrace implements TlsListener {
   // ------------------------------------------------------------------ results
 
   /** Whether the decoded handshake resumed an earlier session (TLS 1.3 PSK, TLS 1.2 echoed id). */
-  public synchronized boolean resumed() {
+  synchronized boolean resumed() {
     return facts.resumed;
   }
 

@@ -7,15 +7,15 @@
  * TlsConfig.client(host, port).listener(trace)}, and {@code trace.summary(connection)} once the
  * handshake finished. With no listener the connection makes no call at all.
  *
- * <p><b>Classes, one job each.</b>
+ * <p><b>Classes, one job each.</b> Only {@code TlsTrace} is public: a user of the trace needs
+ * nothing else, and the decoding classes may change with the trace's format.
  *
  * <ul>
  *   <li>{@link dev.tlsloop.trace.TlsTrace}: the listener; formats one line per event and matches
  *       encrypted records to the engine calls that produced or consumed them.
- *   <li>{@link dev.tlsloop.trace.RecordDecoder}: splits one direction's byte stream into records
- *       (any chunking), tracks when that direction becomes encrypted, reassembles plaintext
- *       handshake messages.
- *   <li>{@link dev.tlsloop.trace.TlsRecord}: one decoded record, immutable.
+ *   <li>{@code RecordDecoder}: splits one direction's byte stream into records (any chunking),
+ *       tracks when that direction becomes encrypted, reassembles plaintext handshake messages.
+ *   <li>{@code TlsRecord}: one decoded record, immutable.
  *   <li>{@code RecordLines}: lays out one record as trace lines.
  *   <li>{@code HandshakeMessages}: decodes the body of a plaintext handshake message.
  *   <li>{@code HandshakeFacts}: what the hellos said, shared by a trace's two decoders.

@@ -1,5 +1,6 @@
 package dev.tlsloop.props;
 
+import dev.tlsloop.BufferSizes;
 import dev.tlsloop.TlsConnection;
 import dev.tlsloop.TlsNeed;
 import dev.tlsloop.TlsState;
@@ -392,10 +393,10 @@ class BufferBoundaryProperties {
             Conversation.check(
                 s.conn.state() == TlsState.OPEN, s.name + " is " + s.conn.state() + ": " + c);
             Conversation.check(
-                Arrays.equals(new int[3], s.conn.bufferCapacities()),
+                s.conn.bufferCapacities().equals(new BufferSizes(0, 0, 0)),
                 s.name
                     + " is idle and OPEN but holds buffers "
-                    + Arrays.toString(s.conn.bufferCapacities())
+                    + s.conn.bufferCapacities()
                     + ": "
                     + c);
           }
@@ -586,7 +587,7 @@ class BufferBoundaryProperties {
       if (handled[0] || !link.flipped || receiver.failed()) {
         return false;
       }
-      if (receiver.conn.bufferedBytes()[0] == 0) {
+      if (receiver.conn.bufferedBytes().netIn() == 0) {
         return false; // waiting with no partial record: a real hang
       }
       handled[0] = true;

@@ -1,5 +1,6 @@
 package dev.tlsloop.props;
 
+import dev.tlsloop.BufferSizes;
 import dev.tlsloop.TlsConnection;
 import dev.tlsloop.TlsNeed;
 import dev.tlsloop.TlsState;
@@ -619,7 +620,8 @@ final class Conversation {
   static final int BATCH_PACKETS = 2;
 
   private void checkBuffers(Side s) {
-    int[] cap = s.conn.bufferCapacities();
+    BufferSizes b = s.conn.bufferCapacities();
+    int[] cap = {b.netIn(), b.appIn(), b.netOut()};
     for (int i = 0; i < 3; i++) {
       s.maxCapacities[i] = Math.max(s.maxCapacities[i], cap[i]);
     }
