@@ -1,5 +1,8 @@
 package dev.tlsloop;
 
+import static dev.tlsloop.internal.RecordHeader.HEADER;
+
+import dev.tlsloop.internal.RecordHeader;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -18,8 +21,6 @@ import java.util.HexFormat;
  * HelloRetryRequest (RFC 8446 section 4.1.4) is skipped, the ServerHello after it decides.
  */
 final class HelloObserver {
-  private static final int HEADER = 5;
-  private static final byte HANDSHAKE = 22;
   private static final byte CLIENT_HELLO = 1;
   private static final byte SERVER_HELLO = 2;
   private static final int TLS13 = 0x0304;
@@ -58,7 +59,9 @@ final class HelloObserver {
   }
 
   private void record(byte[] rec, int length) {
-    if (serverHelloSeen || rec[0] != HANDSHAKE || length < HEADER + 4) {
+    if (serverHelloSeen
+        || RecordHeader.type(rec, 0) != RecordHeader.HANDSHAKE
+        || length < HEADER + 4) {
       return; // not a hello: change_cipher_spec, alerts, encrypted records
     }
     ByteBuffer b = ByteBuffer.wrap(rec, HEADER + 4, length - HEADER - 4);
@@ -154,7 +157,7 @@ final class HelloObserver {
     }
 
     private int recordLength() {
-      return ((buf[3] & 0xff) << 8) | (buf[4] & 0xff);
+      return RecordHeader.length(buf, 0);
     }
   }
 }

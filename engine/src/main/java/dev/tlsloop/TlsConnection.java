@@ -1,7 +1,10 @@
 package dev.tlsloop;
 
+import static dev.tlsloop.internal.RecordHeader.HEADER;
+
 import dev.tlsloop.TlsListener.BufferEvent;
 import dev.tlsloop.TlsListener.BufferRole;
+import dev.tlsloop.internal.RecordHeader;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -70,10 +73,6 @@ public final class TlsConnection implements Closeable {
   static final String WHY_ALERT_WRAP = "failing: wrap the alert that tells the peer why";
 
   private static final ByteBuffer[] NO_DATA = {ByteBuffer.allocate(0)};
-  private static final int HEADER = 5;
-
-  /** The record content type of application data (RFC 8446 5.1, RFC 5246 6.2.1). */
-  private static final byte APPLICATION_DATA = 23;
 
   /**
    * The least a protected record adds to its plaintext: the 16-byte AEAD tag (TLS 1.3 also adds a
@@ -1432,8 +1431,7 @@ public final class TlsConnection implements Closeable {
     if (b == null || b.remaining() < HEADER) {
       return Integer.MAX_VALUE;
     }
-    int p = b.position();
-    return ((b.get(p + 3) & 0xff) << 8) | (b.get(p + 4) & 0xff);
+    return RecordHeader.length(b, b.position());
   }
 
   /** Whether {@code dsts} have room for all the plaintext the next record can hold. */
@@ -1444,15 +1442,14 @@ public final class TlsConnection implements Closeable {
   /** Whether the next buffered record's header says application_data (23). */
   private boolean applicationDataRecordNext() {
     ByteBuffer b = netIn.buffer();
-    return b != null && b.hasRemaining() && b.get(b.position()) == APPLICATION_DATA;
+    return b != null
+        && b.hasRemaining()
+        && RecordHeader.type(b, b.position()) == RecordHeader.APPLICATION_DATA;
   }
 
   private boolean completeRecordBuffered() {
     ByteBuffer b = netIn.buffer();
-    if (b == null || b.remaining() < HEADER) {
-      return false;
-    }
-    return b.remaining() >= HEADER + nextRecordLength();
+    return b != null && RecordHeader.isComplete(b, b.position(), b.limit());
   }
 
   void bufferEvent(BufferRole role, BufferEvent event, int capacity) {
