@@ -474,7 +474,7 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
         throw conn.failure(); // the connection's own deadline (TlsConfig timeouts) passed
       }
       TlsState before = conn.state();
-      HandshakeStatus hsBefore = conn.engine().getHandshakeStatus();
+      HandshakeStatus hsBefore = conn.handshakeStatus();
       switch (op) {
         case READ:
           side.moved = conn.read(bufs, offset, length);
@@ -499,7 +499,7 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
       progressed =
           side.moved != 0
               || before != conn.state()
-              || hsBefore != conn.engine().getHandshakeStatus()
+              || hsBefore != conn.handshakeStatus()
               || side.buffered;
       // Race fixed here (a missed wake-up): the flag used to be set after this lock was released,
       // just before the select, and read by the other side without the lock. The other side could

@@ -4,6 +4,7 @@ import static dev.tlsloop.internal.RecordHeader.HEADER;
 
 import dev.tlsloop.TlsListener.BufferEvent;
 import dev.tlsloop.TlsListener.BufferRole;
+import dev.tlsloop.internal.HelloRejected;
 import dev.tlsloop.internal.RecordHeader;
 import java.io.Closeable;
 import java.io.IOException;
@@ -94,7 +95,15 @@ public final class TlsConnection implements Closeable {
   /** An engine that answers this many times in a row without moving a byte is broken. */
   private static final int MAX_IDLE_STEPS = 16;
 
-  private final SSLEngine engine;
+  /** Null until a routing server read the ClientHello ({@link #sniff}); then never changes. */
+  private SSLEngine engine;
+
+  /** A routing server's first phase (null otherwise, and once the engine exists). */
+  private ServerNameSniff sniff;
+
+  /** The server name a routing server read from the ClientHello. */
+  private String sniffedName;
+
   private final ReadableByteChannel in;
   private final WritableByteChannel out;
   private final RoleBuffer netIn;
@@ -175,7 +184,10 @@ public final class TlsConnection implements Closeable {
 
   TlsConnection(
       TlsConfig config, ReadableByteChannel in, WritableByteChannel out, ByteBuffer preRead) {
-    this(config, config.createEngine(), in, out, preRead);
+    this(config, config.sniffsServerName() ? null : config.createEngine(), in, out, preRead);
+    if (engine == null) {
+      sniff = new ServerNameSniff(config);
+    }
   }
 
   /** With a given engine: tests use it to drive misbehaving engines through the loop. */
@@ -203,7 +215,9 @@ public final class TlsConnection implements Closeable {
     this.netOut = new RoleBuffer(BufferRole.NET_OUT, alloc, release, this);
     if (preRead != null && preRead.hasRemaining()) {
       int n = preRead.remaining();
-      ByteBuffer b = netIn.beginFill(n, Math.max(n, packetSize()));
+      // No engine yet on a routing server: a plaintext record's size will do until the hello.
+      int size = engine != null ? packetSize() : HEADER + RecordHeader.MAX_PLAINTEXT;
+      ByteBuffer b = netIn.beginFill(n, Math.max(n, size));
       int start = b.position();
       b.put(preRead); // a copy: the engine decrypts in place, and the caller's may be read-only
       netIn.endFill();
@@ -228,13 +242,16 @@ public final class TlsConnection implements Closeable {
   }
 
   /**
-   * The engine, for what this class does not expose (its {@link SSLEngine#getSSLParameters()
-   * parameters}, the {@link SSLEngine#getHandshakeSession() handshake session} in a callback). Read
-   * from it only: a call that changes its state ({@code wrap}, {@code unwrap}, {@code
-   * beginHandshake}, {@code closeInbound}, {@code closeOutbound}, setters) bypasses the state
-   * machine, its buffers and its policies. For the negotiated facts use {@link #protocol()}, {@link
-   * #cipherSuite()}, {@link #applicationProtocol()}, {@link #peerCertificates()}, {@link
-   * #serverName()} and {@link #isResumed()}; for a KeyUpdate {@link #requestKeyUpdate()}.
+   * The engine, for what this class does not expose. Null on a server that routes by server name
+   * ({@link TlsConfig.Builder#serverName}, {@link TlsConfig.Builder#sniffServerName}) until the
+   * ClientHello was read: its engine is made for the name the client asked for. The engine (its
+   * {@link SSLEngine#getSSLParameters() parameters}, the {@link SSLEngine#getHandshakeSession()
+   * handshake session} in a callback). Read from it only: a call that changes its state ({@code
+   * wrap}, {@code unwrap}, {@code beginHandshake}, {@code closeInbound}, {@code closeOutbound},
+   * setters) bypasses the state machine, its buffers and its policies. For the negotiated facts use
+   * {@link #protocol()}, {@link #cipherSuite()}, {@link #applicationProtocol()}, {@link
+   * #peerCertificates()}, {@link #serverName()} and {@link #isResumed()}; for a KeyUpdate {@link
+   * #requestKeyUpdate()}.
    */
   public SSLEngine engine() {
     return engine;
@@ -295,11 +312,14 @@ public final class TlsConnection implements Closeable {
   /**
    * The host name the client asked for with SNI (RFC 6066 section 3): on a client the one it sent,
    * on a server the one it received. Null when none was sent (an IP literal, SNI turned off) and,
-   * on a server, until the handshake finished.
+   * on a server, until the handshake finished; a server routing by server name knows it (in lower
+   * case) once it read the ClientHello.
    */
   public String serverName() {
     List<SNIServerName> names;
-    if (client) {
+    if (sniffedName != null) {
+      return sniffedName;
+    } else if (client) {
       names = engine.getSSLParameters().getServerNames();
     } else if (established && engine.getSession() instanceof ExtendedSSLSession) {
       names = ((ExtendedSSLSession) engine.getSession()).getRequestedServerNames();
@@ -355,9 +375,12 @@ public final class TlsConnection implements Closeable {
     return peerRenegotiations;
   }
 
-  /** The negotiated session (meaningful once {@link TlsState#OPEN}). */
+  /**
+   * The negotiated session (meaningful once {@link TlsState#OPEN}); null while {@link #engine()}
+   * is.
+   */
   public SSLSession session() {
-    return engine.getSession();
+    return engine == null ? null : engine.getSession();
   }
 
   /**
@@ -441,6 +464,9 @@ public final class TlsConnection implements Closeable {
       return true;
     }
     // TLS 1.3: the read that returned the last data may have unwrapped the close_notify behind it.
+    if (engine == null) {
+      return false; // the ClientHello is still being read: nothing for read() yet
+    }
     return engine.isInboundDone() ? !endOfStreamReturned : completeRecordBuffered();
   }
 
@@ -503,7 +529,7 @@ public final class TlsConnection implements Closeable {
   public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
     Objects.checkFromIndexSize(offset, length, dsts.length);
     checkNotFailed();
-    if (closedByCaller && !engine.isInboundDone()) {
+    if (closedByCaller && !inboundDone()) {
       throw new ClosedChannelException();
     }
     try {
@@ -517,7 +543,7 @@ public final class TlsConnection implements Closeable {
         if (!hasRoom(dsts, offset, length)) {
           return finish(total, TlsNeed.NOTHING);
         }
-        if (engine.isInboundDone()) {
+        if (inboundDone()) {
           // close_notify received: what was before it has been delivered, now end of stream.
           endOfStreamReturned |= total == 0;
           return finish(total > 0 ? total : -1, answerCloseNotify());
@@ -575,7 +601,7 @@ public final class TlsConnection implements Closeable {
     if (outboundShut) {
       throw new IllegalStateException("write after shutdownOutput(): state is " + state);
     }
-    if (engine.isOutboundDone()) {
+    if (engine != null && engine.isOutboundDone()) {
       // TLS 1.2 answers the peer's close_notify with its own and closes both directions.
       throw new SSLException("cannot write: the peer closed the connection (state " + state + ")");
     }
@@ -646,9 +672,11 @@ public final class TlsConnection implements Closeable {
     checkNotFailed();
     writeBlocked = false;
     try {
-      if (state == TlsState.NEW) {
+      if (state == TlsState.NEW || engine == null) {
         outboundShut = true;
-        engine.closeOutbound(); // nothing was sent: nothing to announce
+        if (engine != null) {
+          engine.closeOutbound(); // nothing was sent: nothing to announce
+        }
         moveTo(TlsState.CLOSED);
         return finish(TlsNeed.NOTHING);
       }
@@ -681,7 +709,9 @@ public final class TlsConnection implements Closeable {
         }
       }
       if (!state.isTerminal()) {
-        engine.closeOutbound();
+        if (engine != null) {
+          engine.closeOutbound();
+        }
         moveTo(TlsState.CLOSED);
       }
     } finally {
@@ -701,6 +731,9 @@ public final class TlsConnection implements Closeable {
       throws IOException {
     if (taskRunning) {
       return TlsNeed.TASK;
+    }
+    if (engine == null) {
+      return sniffStep();
     }
     HandshakeStatus hs = engine.getHandshakeStatus();
     if (renegotiable) {
@@ -929,15 +962,7 @@ public final class TlsConnection implements Closeable {
       netIn.endFill();
     }
     if (n > 0) {
-      deadlines.activity(System.nanoTime());
-      traffic.bytesIn += n;
-      if (hellos != null) {
-        hellos.received(netIn.buffer(), netIn.buffer().limit() - n, n);
-      }
-      if (listener != null) {
-        listener.onTransportRead(this, netIn.buffer(), netIn.buffer().limit() - n, n);
-      }
-      idleSteps = 0;
+      transportRead(n);
       if (netIn.free() == 0 && netIn.capacity() < packet * BATCH_PACKETS) {
         // The read filled netIn: the peer sends in bulk, take more per read syscall next time.
         netIn.grow(packet * BATCH_PACKETS);
@@ -958,9 +983,22 @@ public final class TlsConnection implements Closeable {
     return endOfTransport();
   }
 
+  /** Bookkeeping for {@code n > 0} bytes just read into netIn: deadlines, counters, watchers. */
+  private void transportRead(int n) {
+    deadlines.activity(System.nanoTime());
+    traffic.bytesIn += n;
+    if (hellos != null) {
+      hellos.received(netIn.buffer(), netIn.buffer().limit() - n, n);
+    }
+    if (listener != null) {
+      listener.onTransportRead(this, netIn.buffer(), netIn.buffer().limit() - n, n);
+    }
+    idleSteps = 0;
+  }
+
   /** The transport ended. Clean only after the peer's close_notify. */
   private TlsNeed endOfTransport() throws IOException {
-    if (engine.isInboundDone()) {
+    if (inboundDone()) {
       return null; // close_notify already seen; read() will return -1
     }
     if (state == TlsState.HANDSHAKING || state == TlsState.NEW) {
@@ -1109,6 +1147,81 @@ public final class TlsConnection implements Closeable {
     return null;
   }
 
+  // ---------------------------------------------------------------- server-name sniffing
+
+  /**
+   * One step before the engine exists: feeds what netIn holds to the sniffer, reads more while the
+   * ClientHello is incomplete, and once it named the server makes the engine, which then unwraps
+   * the same bytes from netIn. See {@link ServerNameSniff}.
+   */
+  private TlsNeed sniffStep() throws IOException {
+    ByteBuffer b = netIn.buffer();
+    if (b != null && b.hasRemaining()) {
+      try {
+        engine = sniff.feed(b);
+      } catch (HelloRejected r) {
+        throw reject(r);
+      }
+      if (engine != null) {
+        sniffedName = sniff.serverName();
+        sniff = null;
+        engine.beginHandshake();
+        idleSteps = 0;
+        return null;
+      }
+    }
+    return readHelloBytes();
+  }
+
+  /** Reads into netIn, growing it as the ClientHello needs up to the sniffer's limit. */
+  private TlsNeed readHelloBytes() throws IOException {
+    int initial = HEADER + RecordHeader.MAX_PLAINTEXT;
+    if (netIn.capacity() > 0 && netIn.free() == 0) {
+      netIn.grow(Math.min(2 * netIn.capacity(), ServerNameSniff.maxBuffered()));
+    }
+    ByteBuffer b = netIn.beginFill(1, initial);
+    int n;
+    try {
+      n = in.read(b);
+    } finally {
+      netIn.endFill();
+    }
+    if (n > 0) {
+      transportRead(n);
+      return null;
+    }
+    netIn.releaseIfEmpty();
+    if (n == 0) {
+      return TlsNeed.READ;
+    }
+    transportEof = true;
+    if (listener != null) {
+      listener.onTransportEof(this);
+    }
+    throw new SSLHandshakeException(
+        "connection closed by peer during the handshake (EOF before the ClientHello was whole)");
+  }
+
+  /**
+   * Refuses the ClientHello: no engine exists to wrap an alert, so the plaintext alert record goes
+   * into netOut by hand and fail() writes it before it closes the transport.
+   */
+  private IOException reject(HelloRejected r) {
+    byte[] alert = r.alertRecord();
+    netOut.beginFill(alert.length, alert.length).put(alert);
+    netOut.endFill();
+    return fail(r, false);
+  }
+
+  private boolean inboundDone() {
+    return engine != null && engine.isInboundDone();
+  }
+
+  /** The engine's handshake status; NEED_UNWRAP while a routing server waits for the hello. */
+  HandshakeStatus handshakeStatus() {
+    return engine != null ? engine.getHandshakeStatus() : HandshakeStatus.NEED_UNWRAP;
+  }
+
   // ---------------------------------------------------------------- state
 
   /** Starts the handshake on the first call; resets the per-call no-progress guard. */
@@ -1118,7 +1231,10 @@ public final class TlsConnection implements Closeable {
     if (state == TlsState.NEW) {
       moveTo(TlsState.HANDSHAKING);
       // A fresh engine says NOT_HANDSHAKING; begin explicitly so both sides start the same way.
-      engine.beginHandshake();
+      // A routing server begins once the ClientHello made its engine (sniffStep).
+      if (engine != null) {
+        engine.beginHandshake();
+      }
     }
   }
 
@@ -1199,7 +1315,7 @@ public final class TlsConnection implements Closeable {
           "SSLEngine made no progress in "
               + MAX_IDLE_STEPS
               + " calls (handshake status "
-              + engine.getHandshakeStatus()
+              + handshakeStatus()
               + ")");
     }
   }
@@ -1277,7 +1393,7 @@ public final class TlsConnection implements Closeable {
       // peer learns why, without waiting for anything. Only that: closeOutbound() first would make
       // the engine wrap a close_notify, and the peer would take our failure (say, a truncated
       // inbound) for an orderly end of the stream we were sending, losing what we never sent.
-      if (sendAlert) {
+      if (sendAlert && engine != null) {
         // Wrapped behind what netOut still holds (a flight answering an earlier record of the same
         // read), growing it if need be, and written while the transport takes bytes.
         FailureAlert.send(
@@ -1293,12 +1409,16 @@ public final class TlsConnection implements Closeable {
       } else if (netOut.hasRemaining()) {
         writeNetOutOnce(); // a timeout or abort wraps nothing more: what is already there may go
       }
-      engine.closeOutbound();
+      if (engine != null) {
+        engine.closeOutbound();
+      }
     } catch (IOException | RuntimeException ignored) {
       // Best effort only: the original failure is what the caller needs to see.
     }
     try {
-      engine.closeInbound();
+      if (engine != null) {
+        engine.closeInbound();
+      }
     } catch (SSLException ignored) {
       // Expected: inbound closed without close_notify.
     }
