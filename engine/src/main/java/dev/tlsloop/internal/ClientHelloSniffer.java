@@ -180,6 +180,7 @@ public final class ClientHelloSniffer {
     }
     int bodyLength = ((hello[1] & 0xff) << 16) | ((hello[2] & 0xff) << 8) | (hello[3] & 0xff);
     // The records carrying it need at least one header: a body over this cannot fit the limit.
+    // illegal_parameter, as OpenSSL answers an excessive message size: the hello is not malformed.
     if (bodyLength > MAX_WIRE_BYTES - HEADER - HANDSHAKE_HEADER) {
       throw new HelloRejected(
           ILLEGAL_PARAMETER,
