@@ -242,16 +242,16 @@ public final class TlsConnection implements Closeable {
   }
 
   /**
-   * The engine, for what this class does not expose. Null on a server that routes by server name
-   * ({@link TlsConfig.Builder#serverName}, {@link TlsConfig.Builder#sniffServerName}) until the
-   * ClientHello was read: its engine is made for the name the client asked for. The engine (its
-   * {@link SSLEngine#getSSLParameters() parameters}, the {@link SSLEngine#getHandshakeSession()
-   * handshake session} in a callback). Read from it only: a call that changes its state ({@code
-   * wrap}, {@code unwrap}, {@code beginHandshake}, {@code closeInbound}, {@code closeOutbound},
-   * setters) bypasses the state machine, its buffers and its policies. For the negotiated facts use
-   * {@link #protocol()}, {@link #cipherSuite()}, {@link #applicationProtocol()}, {@link
-   * #peerCertificates()}, {@link #serverName()} and {@link #isResumed()}; for a KeyUpdate {@link
-   * #requestKeyUpdate()}.
+   * The engine, for what this class does not expose (its {@link SSLEngine#getSSLParameters()
+   * parameters}, the {@link SSLEngine#getHandshakeSession() handshake session} in a callback). Null
+   * on a server that routes by server name ({@link TlsConfig.Builder#serverName}, {@link
+   * TlsConfig.Builder#sniffServerName}) until the ClientHello was read, and for good if that hello
+   * was refused: the engine is made for the name the client asked for. Read from it only: a call
+   * that changes its state ({@code wrap}, {@code unwrap}, {@code beginHandshake}, {@code
+   * closeInbound}, {@code closeOutbound}, setters) bypasses the state machine, its buffers and its
+   * policies. For the negotiated facts use {@link #protocol()}, {@link #cipherSuite()}, {@link
+   * #applicationProtocol()}, {@link #peerCertificates()}, {@link #serverName()} and {@link
+   * #isResumed()}; for a KeyUpdate {@link #requestKeyUpdate()}.
    */
   public SSLEngine engine() {
     return engine;
@@ -463,10 +463,10 @@ public final class TlsConnection implements Closeable {
     if (appIn.hasRemaining()) {
       return true;
     }
-    // TLS 1.3: the read that returned the last data may have unwrapped the close_notify behind it.
     if (engine == null) {
       return false; // the ClientHello is still being read: nothing for read() yet
     }
+    // TLS 1.3: the read that returned the last data may have unwrapped the close_notify behind it.
     return engine.isInboundDone() ? !endOfStreamReturned : completeRecordBuffered();
   }
 

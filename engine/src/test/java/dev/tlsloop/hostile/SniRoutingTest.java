@@ -172,6 +172,23 @@ class SniRoutingTest {
     assertAlertAndClose(kind, sent, 47);
   }
 
+  @org.junit.jupiter.api.Test
+  void theHandshakeTimeoutRunsWhileTheHelloIsIncomplete() throws Exception {
+    TlsConfig config =
+        TlsConfig.server(pki.serverContext(fallback))
+            .serverName("a.test", pki.serverContext(a))
+            .handshakeTimeout(java.time.Duration.ofMillis(300))
+            .build();
+    byte[] hello = Hellos.jdk("TLSv1.3", "a.test", false);
+    try (Server s = Server.start(Kind.LOOP, config);
+        Socket raw = new Socket("127.0.0.1", s.port())) {
+      raw.getOutputStream().write(hello, 0, hello.length / 2); // and then nothing
+      assertInstanceOf(dev.tlsloop.TlsTimeoutException.class, s.awaitFailure());
+      Wire.Seen seen = Wire.readUntilEof(raw, 10_000);
+      assertTrue(seen.eof() && seen.records().isEmpty(), seen.toString());
+    }
+  }
+
   private static void assertAlertAndClose(Kind kind, byte[] send, int alert) throws Exception {
     try (Server s = Server.start(kind, config(false));
         Socket raw = new Socket("127.0.0.1", s.port())) {
