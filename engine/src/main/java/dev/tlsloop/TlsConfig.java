@@ -675,7 +675,11 @@ public final class TlsConfig {
      * exact name wins over a wildcard. Case-insensitive. Other names, and clients that send none,
      * get the config's own context (or {@link #engineFactory}, or {@link
      * #sslContext(RotatingContext)}). The connection reads the ClientHello before it makes the
-     * engine (see {@link TlsConnection#engine()}); the config's settings apply to every engine.
+     * engine (see {@link TlsConnection#engine()}); the config's settings apply to every engine,
+     * while keys, and trust for client certificates, come from the context chosen. A ClientHello
+     * that is not one, is malformed, or spans more than 64 KiB of records fails the connection with
+     * an {@link javax.net.ssl.SSLProtocolException} after the fatal alert that says why (NOTES.md
+     * section 14).
      *
      * @throws IllegalArgumentException for a name with {@code *} elsewhere than as the whole first
      *     label, or with empty labels

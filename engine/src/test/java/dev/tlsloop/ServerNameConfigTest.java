@@ -3,6 +3,7 @@ package dev.tlsloop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.tlsloop.testkit.TestPki;
@@ -42,14 +43,16 @@ class ServerNameConfigTest {
       assertThrows(
           IllegalArgumentException.class, () -> TlsConfig.server(main).serverName(bad, main), bad);
     }
+    TlsEngineFactory wild = (h, p, n) -> null;
+    TlsEngineFactory exact = (h, p, n) -> null;
     ServerNameRouting r =
         new ServerNameRouting(
             java.util.Map.of(
-                ServerNameRouting.normalize("*.Example.COM"), (h, p, n) -> null,
-                ServerNameRouting.normalize("exact.example.com"), (h, p, n) -> null),
+                ServerNameRouting.normalize("*.Example.COM"), wild,
+                ServerNameRouting.normalize("exact.example.com"), exact),
             (h, p, n) -> null);
-    assertNotNull(r.route("a.example.com"));
-    assertNotNull(r.route("exact.example.com"));
+    assertSame(wild, r.route("a.example.com"));
+    assertSame(exact, r.route("exact.example.com"), "an exact name wins over the wildcard");
     assertNull(r.route("example.com"));
     assertNull(r.route("a.b.example.com"));
     assertNull(r.route(null));
