@@ -164,7 +164,7 @@ public final class TlsConnection implements Closeable {
   private boolean writeBlocked;
 
   /** Watches the first handshake's hellos for {@link #isResumed()}; null once it is over. */
-  private HelloObserver hellos = new HelloObserver();
+  private HelloObserver hellos;
 
   /** Whether the first handshake finished (state reached OPEN). */
   private boolean established;
@@ -201,6 +201,7 @@ public final class TlsConnection implements Closeable {
     this.in = Objects.requireNonNull(in, "transport");
     this.out = Objects.requireNonNull(out, "transport");
     this.client = config.isClient();
+    this.hellos = new HelloObserver(client);
     this.taskExecutor = config.taskExecutor();
     this.listener = config.listener();
     this.deadlines = config.newDeadlines();
