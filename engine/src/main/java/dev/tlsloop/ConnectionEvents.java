@@ -58,6 +58,6 @@ final class ConnectionEvents {
       return a.toString();
     }
     SSLEngine e = c.engine();
-    return e.getPeerHost() == null ? null : e.getPeerHost() + ":" + e.getPeerPort();
+    return e == null || e.getPeerHost() == null ? null : e.getPeerHost() + ":" + e.getPeerPort();
   }
 }

@@ -1,5 +1,8 @@
 package dev.tlsloop;
 
+import static dev.tlsloop.internal.RecordHeader.HEADER;
+
+import dev.tlsloop.internal.RecordHeader;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -13,13 +16,15 @@ import java.util.HexFormat;
  * messages so that a connection can afford it: the connection drops its observer once the
  * ServerHello was seen or the handshake finished, and nothing is allocated after that.
  *
- * <p>The hellos are plaintext records of type handshake, each in one record (no engine fragments a
- * hello: both fit in 16 KiB). A record split over several transport reads is reassembled; a
+ * <p>The hellos are plaintext records of type handshake, each in one record as engines send them
+ * (both fit in 16 KiB). A peer may fragment its hello over several records (RFC 8446 section 5.1; a
+ * routing server reads such a ClientHello, NOTES.md section 14): then each fragment is looked at
+ * alone, so a server may miss the session id a fragmented TLS 1.2 ClientHello offered and report no
+ * resumption, and it never takes a fragment for the ServerHello (each direction is parsed only for
+ * its sender's hello). A record split over several transport reads is reassembled; a
  * HelloRetryRequest (RFC 8446 section 4.1.4) is skipped, the ServerHello after it decides.
  */
 final class HelloObserver {
-  private static final int HEADER = 5;
-  private static final byte HANDSHAKE = 22;
   private static final byte CLIENT_HELLO = 1;
   private static final byte SERVER_HELLO = 2;
   private static final int TLS13 = 0x0304;
@@ -30,8 +35,18 @@ final class HelloObserver {
   private static final byte[] HRR_RANDOM =
       HexFormat.of().parseHex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c");
 
-  private final Direction sent = new Direction();
-  private final Direction received = new Direction();
+  private final Direction sent;
+  private final Direction received;
+
+  /**
+   * An observer for a client or a server side. Each direction is parsed only for the hello its
+   * sender sends: a ClientHello may come fragmented over several records (RFC 8446 section 5.1),
+   * and a fragment that happens to start with byte 2 must not pass for a ServerHello.
+   */
+  HelloObserver(boolean client) {
+    this.sent = new Direction(client);
+    this.received = new Direction(!client);
+  }
 
   private byte[] offeredSessionId;
   private boolean serverHelloSeen;
@@ -57,16 +72,18 @@ final class HelloObserver {
     return resumed;
   }
 
-  private void record(byte[] rec, int length) {
-    if (serverHelloSeen || rec[0] != HANDSHAKE || length < HEADER + 4) {
+  private void record(byte[] rec, int length, boolean fromClient) {
+    if (serverHelloSeen
+        || RecordHeader.type(rec, 0) != RecordHeader.HANDSHAKE
+        || length < HEADER + 4) {
       return; // not a hello: change_cipher_spec, alerts, encrypted records
     }
     ByteBuffer b = ByteBuffer.wrap(rec, HEADER + 4, length - HEADER - 4);
     try {
-      if (rec[HEADER] == CLIENT_HELLO && offeredSessionId == null) {
+      if (fromClient && rec[HEADER] == CLIENT_HELLO && offeredSessionId == null) {
         skip(b, 2 + 32); // legacy_version, random
         offeredSessionId = bytes(b, u8(b));
-      } else if (rec[HEADER] == SERVER_HELLO) {
+      } else if (!fromClient && rec[HEADER] == SERVER_HELLO) {
         serverHello(b);
       }
     } catch (RuntimeException malformed) {
@@ -126,8 +143,13 @@ final class HelloObserver {
 
   /** Reassembles one direction's records from transport chunks of any size. */
   private final class Direction {
+    private final boolean fromClient;
     private byte[] buf = new byte[512];
     private int filled;
+
+    Direction(boolean fromClient) {
+      this.fromClient = fromClient;
+    }
 
     void feed(ByteBuffer src, int start, int length) {
       for (int i = 0; i < length && !serverHelloSeen; ) {
@@ -140,7 +162,7 @@ final class HelloObserver {
         filled += n;
         i += n;
         if (filled == want && filled > HEADER) {
-          record(buf, filled);
+          record(buf, filled, fromClient);
           filled = 0;
         } else if (filled == want && want == HEADER && recordLength() == 0) {
           filled = 0; // an empty record: nothing to look at
@@ -154,7 +176,7 @@ final class HelloObserver {
     }
 
     private int recordLength() {
-      return ((buf[3] & 0xff) << 8) | (buf[4] & 0xff);
+      return RecordHeader.length(buf, 0);
     }
   }
 }

@@ -473,7 +473,7 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
         throw conn.failure(); // the connection's own deadline (TlsConfig timeouts) passed
       }
       TlsState before = conn.state();
-      HandshakeStatus hsBefore = conn.engine().getHandshakeStatus();
+      HandshakeStatus hsBefore = conn.handshakeStatus();
       side.moved = callConnection(op, bufs, offset, length);
       need = conn.need();
       side.outputPending = conn.hasPendingOutput();
@@ -518,7 +518,7 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
     boolean progressed =
         side.moved != 0
             || before != conn.state()
-            || hsBefore != conn.engine().getHandshakeStatus()
+            || hsBefore != conn.handshakeStatus()
             || side.buffered;
     // Race fixed here (a missed wake-up): the flag used to be set after this lock was released,
     // just before the select, and read by the other side without the lock. The other side could

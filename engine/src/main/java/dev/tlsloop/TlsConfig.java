@@ -1,5 +1,6 @@
 package dev.tlsloop;
 
+import dev.tlsloop.internal.HelloRejected;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.ReadableByteChannel;
@@ -10,7 +11,9 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import javax.net.ssl.ExtendedSSLSession;
@@ -99,6 +102,14 @@ public final class TlsConfig {
   private final IpLiteral ipLiteral;
   private final boolean sessionResumption;
 
+  /** Server-name routes (null: none); see {@link Builder#serverName(String, SSLContext)}. */
+  private final ServerNameRouting routing;
+
+  /** Whether a server reads the ClientHello's server name before it makes the engine. */
+  private final boolean sniffServerName;
+
+  private final boolean strictServerNames;
+
   private TlsConfig(Builder b) throws GeneralSecurityException {
     this.client = b.client;
     this.host = b.host;
@@ -130,6 +141,15 @@ public final class TlsConfig {
     this.ipLiteral = client ? IpLiteral.parse(host) : null;
     this.sessionResumption = b.sessionResumption;
     this.context = b.context != null ? b.context : b.buildContext();
+    SSLContext main = this.context;
+    this.routing =
+        b.serverNames.isEmpty()
+            ? null
+            : new ServerNameRouting(
+                b.serverNames,
+                engineFactory != null ? engineFactory : (h, p, n) -> main.createSSLEngine());
+    this.sniffServerName = routing != null || b.sniffServerName;
+    this.strictServerNames = b.strictServerNames;
   }
 
   /** A copy of {@code base} for an event loop (see {@link #forEventLoop}). */
@@ -158,6 +178,9 @@ public final class TlsConfig {
     this.renegotiation = base.renegotiation;
     this.ipLiteral = base.ipLiteral;
     this.sessionResumption = base.sessionResumption;
+    this.routing = base.routing;
+    this.sniffServerName = base.sniffServerName;
+    this.strictServerNames = base.strictServerNames;
   }
 
   /**
@@ -253,8 +276,34 @@ public final class TlsConfig {
     return client;
   }
 
+  /** Whether a server makes its engines only once the ClientHello named the server. */
+  boolean sniffsServerName() {
+    return sniffServerName;
+  }
+
+  /**
+   * The engine of a server that sniffed the ClientHello: {@code serverName} (lower case, null when
+   * the client sent none) goes to the engine factory. With strict routing a name no route knows is
+   * refused with unrecognized_name (RFC 6066 section 3); a hello without a name gets the default.
+   */
+  SSLEngine createServerEngine(String serverName) throws HelloRejected {
+    if (strictServerNames && serverName != null && routing.route(serverName) == null) {
+      throw new HelloRejected(
+          HelloRejected.UNRECOGNIZED_NAME,
+          "no route for server name "
+              + serverName
+              + " (TlsConfig.Builder.strictServerNames; RFC 6066 section 3)");
+    }
+    return createEngine(serverName);
+  }
+
   /** Creates and configures the engine for one connection. */
   SSLEngine createEngine() {
+    return createEngine(null);
+  }
+
+  /** Creates and configures an engine; a server's factory gets {@code sniffedName}. */
+  private SSLEngine createEngine(String sniffedName) {
     SSLEngine engine;
     SSLParameters p;
     if (client) {
@@ -276,8 +325,8 @@ public final class TlsConfig {
       }
       p.setServerNames(names);
     } else {
-      engine =
-          engineFactory != null ? engineFactory.create(null, -1, null) : context.createSSLEngine();
+      TlsEngineFactory f = routing != null ? routing : engineFactory;
+      engine = f != null ? f.create(null, -1, sniffedName) : context.createSSLEngine();
       engine.setUseClientMode(false);
       p = engine.getSSLParameters();
       p.setNeedClientAuth(clientAuth == ClientAuth.NEED);
@@ -618,6 +667,75 @@ public final class TlsConfig {
       return d;
     }
 
+    // ---- Server-name routing (SNI sniffing). ----
+
+    private final Map<String, TlsEngineFactory> serverNames = new LinkedHashMap<>();
+    private boolean sniffServerName;
+    private boolean strictServerNames;
+
+    /**
+     * Presents {@code context}'s certificate to clients whose ClientHello asks for {@code name}
+     * with SNI (RFC 6066 section 3): an exact host name, or {@code *.example.com} for any one label
+     * in its place ({@code a.example.com}, not {@code example.com} nor {@code a.b.example.com}); an
+     * exact name wins over a wildcard. Case-insensitive. Other names, and clients that send none,
+     * get the config's own context (or {@link #engineFactory}, or {@link
+     * #sslContext(RotatingContext)}). The connection reads the ClientHello before it makes the
+     * engine (see {@link TlsConnection#engine()}); the config's settings apply to every engine,
+     * while keys, and trust for client certificates, come from the context chosen. A ClientHello
+     * that is not one, is malformed, or spans more than 64 KiB of records fails the connection with
+     * an {@link javax.net.ssl.SSLProtocolException} after the fatal alert that says why (NOTES.md
+     * section 14).
+     *
+     * @throws IllegalArgumentException for a name with {@code *} elsewhere than as the whole first
+     *     label, or with empty labels
+     */
+    public Builder serverName(String name, SSLContext context) {
+      Objects.requireNonNull(context, "context");
+      return serverName(name, (h, p, n) -> context.createSSLEngine());
+    }
+
+    /**
+     * Like {@link #serverName(String, SSLContext)} with engines from {@code engines}, for instance
+     * a {@link RotatingContext} so that this name's certificate can be rotated on its own. The
+     * factory receives the sniffed name as its {@code serverName}.
+     */
+    public Builder serverName(String name, TlsEngineFactory engines) {
+      serverNames.put(
+          ServerNameRouting.normalize(name), Objects.requireNonNull(engines, "engines"));
+      return this;
+    }
+
+    /**
+     * Whether a name that no {@link #serverName} route knows fails the connection with the fatal
+     * alert unrecognized_name (RFC 6066 section 3) instead of getting the default context (default
+     * false). A ClientHello without SNI still gets the default. Needs at least one route.
+     */
+    public Builder strictServerNames(boolean strict) {
+      this.strictServerNames = strict;
+      return this;
+    }
+
+    /**
+     * Whether a server reads the ClientHello before it makes the engine, so that the engine factory
+     * ({@link #engineFactory}) receives the server name the client asked for as its {@code
+     * serverName} (lower case; null when it sent none). Routes ({@link #serverName}) turn this on
+     * by themselves.
+     */
+    public Builder sniffServerName(boolean sniff) {
+      this.sniffServerName = sniff;
+      return this;
+    }
+
+    private void checkServerNameOptions() {
+      if (client && (!serverNames.isEmpty() || sniffServerName || strictServerNames)) {
+        throw new IllegalStateException(
+            "serverName(...), sniffServerName and strictServerNames are server options");
+      }
+      if (strictServerNames && serverNames.isEmpty()) {
+        throw new IllegalStateException("strictServerNames(true) needs serverName(...) routes");
+      }
+    }
+
     // ---- Certificate rotation. ----
 
     private RotatingContext rotatingContext;
@@ -771,6 +889,7 @@ public final class TlsConfig {
     /** Builds the config. */
     public TlsConfig build() throws GeneralSecurityException {
       checkSessionAndRevocationOptions();
+      checkServerNameOptions();
       return new TlsConfig(this);
     }
 

@@ -1,10 +1,14 @@
 package dev.tlsloop;
 
+import static dev.tlsloop.internal.RecordHeader.HEADER;
+
 import dev.tlsloop.Lifecycle.Handshake;
 import dev.tlsloop.Lifecycle.Input;
 import dev.tlsloop.Lifecycle.Output;
 import dev.tlsloop.TlsListener.BufferEvent;
 import dev.tlsloop.TlsListener.BufferRole;
+import dev.tlsloop.internal.HelloRejected;
+import dev.tlsloop.internal.RecordHeader;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -78,10 +82,6 @@ public final class TlsConnection implements Closeable {
   static final String WHY_ALERT_WRAP = "failing: wrap the alert that tells the peer why";
 
   private static final ByteBuffer[] NO_DATA = {ByteBuffer.allocate(0)};
-  private static final int HEADER = 5;
-
-  /** The record content type of application data (RFC 8446 5.1, RFC 5246 6.2.1). */
-  private static final byte APPLICATION_DATA = 23;
 
   /**
    * The least a protected record adds to its plaintext: the 16-byte AEAD tag (TLS 1.3 also adds a
@@ -103,7 +103,15 @@ public final class TlsConnection implements Closeable {
   /** An engine that answers this many times in a row without moving a byte is broken. */
   private static final int MAX_IDLE_STEPS = 16;
 
-  private final SSLEngine engine;
+  /** Null until a routing server read the ClientHello ({@link #sniff}); then never changes. */
+  private SSLEngine engine;
+
+  /** A routing server's first phase (null otherwise, and once the engine exists). */
+  private ServerNameSniff sniff;
+
+  /** The server name a routing server read from the ClientHello. */
+  private String sniffedName;
+
   private final ReadableByteChannel in;
   private final WritableByteChannel out;
   private final RoleBuffer netIn;
@@ -153,7 +161,7 @@ public final class TlsConnection implements Closeable {
   // ------------------------------------------------ facts of the handshake
 
   /** Watches the first handshake's hellos for {@link #isResumed()}; null once it is over. */
-  private HelloObserver hellos = new HelloObserver();
+  private HelloObserver hellos;
 
   private boolean resumed;
 
@@ -167,7 +175,10 @@ public final class TlsConnection implements Closeable {
 
   TlsConnection(
       TlsConfig config, ReadableByteChannel in, WritableByteChannel out, ByteBuffer preRead) {
-    this(config, config.createEngine(), in, out, preRead);
+    this(config, config.sniffsServerName() ? null : config.createEngine(), in, out, preRead);
+    if (engine == null) {
+      sniff = new ServerNameSniff(config);
+    }
   }
 
   /** With a given engine: tests use it to drive misbehaving engines through the loop. */
@@ -181,6 +192,7 @@ public final class TlsConnection implements Closeable {
     this.in = Objects.requireNonNull(in, "transport");
     this.out = Objects.requireNonNull(out, "transport");
     this.client = config.isClient();
+    this.hellos = new HelloObserver(client);
     this.taskExecutor = config.taskExecutor();
     this.listener = config.listener();
     this.deadlines = config.newDeadlines();
@@ -195,7 +207,9 @@ public final class TlsConnection implements Closeable {
     this.netOut = new RoleBuffer(BufferRole.NET_OUT, alloc, release, this);
     if (preRead != null && preRead.hasRemaining()) {
       int n = preRead.remaining();
-      ByteBuffer b = netIn.beginFill(n, Math.max(n, packetSize()));
+      // No engine yet on a routing server: a plaintext record's size will do until the hello.
+      int size = engine != null ? packetSize() : HEADER + RecordHeader.MAX_PLAINTEXT;
+      ByteBuffer b = netIn.beginFill(n, Math.max(n, size));
       int start = b.position();
       b.put(preRead); // a copy: the engine decrypts in place, and the caller's may be read-only
       netIn.endFill();
@@ -221,12 +235,15 @@ public final class TlsConnection implements Closeable {
 
   /**
    * The engine, for what this class does not expose (its {@link SSLEngine#getSSLParameters()
-   * parameters}, the {@link SSLEngine#getHandshakeSession() handshake session} in a callback). Read
-   * from it only: a call that changes its state ({@code wrap}, {@code unwrap}, {@code
-   * beginHandshake}, {@code closeInbound}, {@code closeOutbound}, setters) bypasses the state
-   * machine, its buffers and its policies. For the negotiated facts use {@link #protocol()}, {@link
-   * #cipherSuite()}, {@link #applicationProtocol()}, {@link #peerCertificates()}, {@link
-   * #serverName()} and {@link #isResumed()}; for a KeyUpdate {@link #requestKeyUpdate()}.
+   * parameters}, the {@link SSLEngine#getHandshakeSession() handshake session} in a callback). Null
+   * on a server that routes by server name ({@link TlsConfig.Builder#serverName}, {@link
+   * TlsConfig.Builder#sniffServerName}) until the ClientHello was read, and for good if that hello
+   * was refused: the engine is made for the name the client asked for. Read from it only: a call
+   * that changes its state ({@code wrap}, {@code unwrap}, {@code beginHandshake}, {@code
+   * closeInbound}, {@code closeOutbound}, setters) bypasses the state machine, its buffers and its
+   * policies. For the negotiated facts use {@link #protocol()}, {@link #cipherSuite()}, {@link
+   * #applicationProtocol()}, {@link #peerCertificates()}, {@link #serverName()} and {@link
+   * #isResumed()}; for a KeyUpdate {@link #requestKeyUpdate()}.
    */
   public SSLEngine engine() {
     return engine;
@@ -287,11 +304,14 @@ public final class TlsConnection implements Closeable {
   /**
    * The host name the client asked for with SNI (RFC 6066 section 3): on a client the one it sent,
    * on a server the one it received. Null when none was sent (an IP literal, SNI turned off) and,
-   * on a server, until the handshake finished.
+   * on a server, until the handshake finished; a server routing by server name knows it (in lower
+   * case) once it read the ClientHello.
    */
   public String serverName() {
     List<SNIServerName> names;
-    if (client) {
+    if (sniffedName != null) {
+      return sniffedName;
+    } else if (client) {
       names = engine.getSSLParameters().getServerNames();
     } else if (established() && engine.getSession() instanceof ExtendedSSLSession) {
       names = ((ExtendedSSLSession) engine.getSession()).getRequestedServerNames();
@@ -347,9 +367,12 @@ public final class TlsConnection implements Closeable {
     return peerRenegotiations;
   }
 
-  /** The negotiated session (meaningful once {@link TlsState#OPEN}). */
+  /**
+   * The negotiated session (meaningful once {@link TlsState#OPEN}); null while {@link #engine()}
+   * is.
+   */
   public SSLSession session() {
-    return engine.getSession();
+    return engine == null ? null : engine.getSession();
   }
 
   /**
@@ -431,6 +454,9 @@ public final class TlsConnection implements Closeable {
     }
     if (appIn.hasRemaining()) {
       return true;
+    }
+    if (engine == null) {
+      return false; // the ClientHello is still being read: nothing for read() yet
     }
     // TLS 1.3: the read that returned the last data may have unwrapped the close_notify behind it.
     return engine.isInboundDone()
@@ -519,7 +545,7 @@ public final class TlsConnection implements Closeable {
       if (!hasRemaining(dsts, offset, length)) {
         return finish(total, TlsNeed.NOTHING);
       }
-      if (engine.isInboundDone()) {
+      if (inboundDone()) {
         return endOfStream(total);
       }
       if (total > 0 && !worthGoingOn(dsts, offset, length)) {
@@ -584,7 +610,7 @@ public final class TlsConnection implements Closeable {
     if (life.output() == Output.SHUT_DOWN) {
       throw new IllegalStateException("write after shutdownOutput(): state is " + state());
     }
-    if (engine.isOutboundDone()) {
+    if (engine != null && engine.isOutboundDone()) {
       // TLS 1.2 answers the peer's close_notify with its own and closes both directions.
       throw new SSLException(
           "cannot write: the peer closed the connection (state " + state() + ")");
@@ -619,7 +645,7 @@ public final class TlsConnection implements Closeable {
    */
   public TlsNeed flush() throws IOException {
     checkNotFailed();
-    if (life.output() != Output.OPEN && !engine.isOutboundDone()) {
+    if (life.output() != Output.OPEN && engine != null && !engine.isOutboundDone()) {
       // shutdownOutput() stopped before its close_notify was wrapped (netOut full, a task
       // running): finish that first, or NOTHING would mean "flushed" without the close_notify.
       return shutdownOutput();
@@ -662,8 +688,10 @@ public final class TlsConnection implements Closeable {
     checkNotFailed();
     writeBlocked = false;
     try {
-      if (state() == TlsState.NEW) {
-        engine.closeOutbound(); // nothing was sent: nothing to announce
+      if (state() == TlsState.NEW || engine == null) {
+        if (engine != null) {
+          engine.closeOutbound(); // nothing was sent: nothing to announce
+        }
         moveTo(life.with(TlsState.CLOSED).with(Output.SHUT_DOWN));
         return finish(TlsNeed.NOTHING);
       }
@@ -695,7 +723,9 @@ public final class TlsConnection implements Closeable {
         }
       }
       if (!state().isTerminal()) {
-        engine.closeOutbound();
+        if (engine != null) {
+          engine.closeOutbound();
+        }
         moveTo(life.with(TlsState.CLOSED));
       }
     } finally {
@@ -711,7 +741,7 @@ public final class TlsConnection implements Closeable {
    */
   private Lifecycle closedByCaller() {
     Lifecycle closed = life.with(Output.CLOSED_BY_CALLER);
-    return life.input() == Input.OPEN && !engine.isInboundDone()
+    return life.input() == Input.OPEN && !inboundDone()
         ? closed.with(Input.CLOSED_BY_CALLER)
         : closed;
   }
@@ -727,6 +757,9 @@ public final class TlsConnection implements Closeable {
       throws IOException {
     if (tasks.running()) {
       return TlsNeed.TASK;
+    }
+    if (engine == null) {
+      return sniffStep();
     }
     HandshakeStatus hs = engine.getHandshakeStatus();
     if (renegotiable) {
@@ -999,7 +1032,7 @@ public final class TlsConnection implements Closeable {
     // Best effort: reading must not wait for our own output to drain once the handshake is done,
     // since the peer may only read after it could write (two full socket buffers = deadlock).
     boolean flushed = !netOut.hasRemaining() || flushNetOut();
-    if (engine.isInboundDone()) {
+    if (inboundDone()) {
       // After the peer's close_notify nothing more counts (RFC 8446 section 6.1), and the
       // transport may have ended already: do not read it again. Only a confused engine asks to
       // unwrap now, so count it against the no-progress guard instead of spinning.
@@ -1060,7 +1093,7 @@ public final class TlsConnection implements Closeable {
 
   /** The transport ended. Clean only after the peer's close_notify. */
   private TlsNeed endOfTransport() throws IOException {
-    if (engine.isInboundDone()) {
+    if (inboundDone()) {
       return null; // close_notify already seen; read() will return -1
     }
     if (state() == TlsState.HANDSHAKING || state() == TlsState.NEW) {
@@ -1181,6 +1214,80 @@ public final class TlsConnection implements Closeable {
     return null;
   }
 
+  // ---------------------------------------------------------------- server-name sniffing
+
+  /**
+   * One step before the engine exists: feeds what netIn holds to the sniffer, reads more while the
+   * ClientHello is incomplete, and once it named the server makes the engine, which then unwraps
+   * the same bytes from netIn. See {@link ServerNameSniff}.
+   */
+  private TlsNeed sniffStep() throws IOException {
+    ByteBuffer b = netIn.buffer();
+    if (b != null && b.hasRemaining()) {
+      try {
+        engine = sniff.feed(b);
+      } catch (HelloRejected r) {
+        throw reject(r);
+      }
+      if (engine != null) {
+        sniffedName = sniff.serverName();
+        sniff = null;
+        engine.beginHandshake();
+        idleSteps = 0;
+        return null;
+      }
+    }
+    return readHelloBytes();
+  }
+
+  /** Reads into netIn, growing it as the ClientHello needs up to the sniffer's limit. */
+  private TlsNeed readHelloBytes() throws IOException {
+    int initial = HEADER + RecordHeader.MAX_PLAINTEXT;
+    if (netIn.capacity() > 0 && netIn.free() == 0) {
+      netIn.grow(Math.min(2 * netIn.capacity(), ServerNameSniff.maxBuffered()));
+    }
+    ByteBuffer b = netIn.beginFill(1, initial);
+    int n;
+    try {
+      n = in.read(b);
+    } finally {
+      netIn.endFill();
+    }
+    if (n > 0) {
+      transportRead(n);
+      return null;
+    }
+    netIn.releaseIfEmpty();
+    if (n == 0) {
+      return TlsNeed.READ;
+    }
+    if (listener != null) {
+      listener.onTransportEof(this);
+    }
+    throw new SSLHandshakeException(
+        "connection closed by peer during the handshake (EOF before the ClientHello was whole)");
+  }
+
+  /**
+   * Refuses the ClientHello: no engine exists to wrap an alert, so the plaintext alert record goes
+   * into netOut by hand and fail() writes it before it closes the transport.
+   */
+  private IOException reject(HelloRejected r) {
+    byte[] alert = r.alertRecord();
+    netOut.beginFill(alert.length, alert.length).put(alert);
+    netOut.endFill();
+    return fail(r, false);
+  }
+
+  private boolean inboundDone() {
+    return engine != null && engine.isInboundDone();
+  }
+
+  /** The engine's handshake status; NEED_UNWRAP while a routing server waits for the hello. */
+  HandshakeStatus handshakeStatus() {
+    return engine != null ? engine.getHandshakeStatus() : HandshakeStatus.NEED_UNWRAP;
+  }
+
   // ---------------------------------------------------------------- state
 
   /** Starts the handshake on the first call; resets the per-call no-progress guard. */
@@ -1190,7 +1297,10 @@ public final class TlsConnection implements Closeable {
     if (state() == TlsState.NEW) {
       moveTo(life.with(TlsState.HANDSHAKING));
       // A fresh engine says NOT_HANDSHAKING; begin explicitly so both sides start the same way.
-      engine.beginHandshake();
+      // A routing server begins once the ClientHello made its engine (sniffStep).
+      if (engine != null) {
+        engine.beginHandshake();
+      }
     }
   }
 
@@ -1277,7 +1387,7 @@ public final class TlsConnection implements Closeable {
           "SSLEngine made no progress in "
               + MAX_IDLE_STEPS
               + " calls (handshake status "
-              + engine.getHandshakeStatus()
+              + handshakeStatus()
               + ")");
     }
   }
@@ -1356,7 +1466,9 @@ public final class TlsConnection implements Closeable {
     need = TlsNeed.NOTHING;
     sendLastWords(sendAlert);
     try {
-      engine.closeInbound();
+      if (engine != null) {
+        engine.closeInbound();
+      }
     } catch (SSLException ignored) {
       // Expected: inbound closed without close_notify.
     }
@@ -1376,14 +1488,16 @@ public final class TlsConnection implements Closeable {
       // peer learns why, without waiting for anything. Only that: closeOutbound() first would make
       // the engine wrap a close_notify, and the peer would take our failure (say, a truncated
       // inbound) for an orderly end of the stream we were sending, losing what we never sent.
-      if (sendAlert) {
+      if (sendAlert && engine != null) {
         // Wrapped behind what netOut still holds (a flight answering an earlier record of the same
         // read), growing it if need be, and written while the transport takes bytes.
         FailureAlert.send(engine, netOut, packetSize(), this::alertWrapped, this::writeNetOutOnce);
       } else if (netOut.hasRemaining()) {
         writeNetOutOnce(); // a timeout or abort wraps nothing more: what is already there may go
       }
-      engine.closeOutbound();
+      if (engine != null) {
+        engine.closeOutbound();
+      }
     } catch (IOException | RuntimeException ignored) {
       // Best effort only.
     }
@@ -1486,8 +1600,7 @@ public final class TlsConnection implements Closeable {
     if (b == null || b.remaining() < HEADER) {
       return Integer.MAX_VALUE;
     }
-    int p = b.position();
-    return ((b.get(p + 3) & 0xff) << 8) | (b.get(p + 4) & 0xff);
+    return RecordHeader.length(b, b.position());
   }
 
   /** Whether {@code dsts} have room for all the plaintext the next record can hold. */
@@ -1498,15 +1611,14 @@ public final class TlsConnection implements Closeable {
   /** Whether the next buffered record's header says application_data (23). */
   private boolean applicationDataRecordNext() {
     ByteBuffer b = netIn.buffer();
-    return b != null && b.hasRemaining() && b.get(b.position()) == APPLICATION_DATA;
+    return b != null
+        && b.hasRemaining()
+        && RecordHeader.type(b, b.position()) == RecordHeader.APPLICATION_DATA;
   }
 
   private boolean completeRecordBuffered() {
     ByteBuffer b = netIn.buffer();
-    if (b == null || b.remaining() < HEADER) {
-      return false;
-    }
-    return b.remaining() >= HEADER + nextRecordLength();
+    return b != null && RecordHeader.isComplete(b, b.position(), b.limit());
   }
 
   void bufferEvent(BufferRole role, BufferEvent event, int capacity) {

@@ -164,7 +164,10 @@ public final class LoopConnection {
     return loop.inLoop();
   }
 
-  /** The negotiated session (after {@link TlsHandler#onHandshake}). */
+  /**
+   * The negotiated session (after {@link TlsHandler#onHandshake}); null on a server routing by
+   * server name until the ClientHello was read.
+   */
   public SSLSession session() {
     return tls.session();
   }

@@ -1,5 +1,8 @@
 package dev.tlsloop.trace;
 
+import static dev.tlsloop.internal.RecordHeader.HEADER;
+
+import dev.tlsloop.internal.RecordHeader;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -23,10 +26,9 @@ import java.util.function.Consumer;
  * the rest of that direction. Not thread-safe; one instance per direction.
  */
 final class RecordDecoder {
-  private static final int HEADER = 5;
 
   /** Largest legal fragment: 2^14 plus 2048 of protection overhead (RFC 5246 section 6.2.3). */
-  private static final int MAX_FRAGMENT = (1 << 14) + 2048;
+  private static final int MAX_FRAGMENT = RecordHeader.MAX_PLAINTEXT + 2048;
 
   /** A handshake message the trace will not buffer (certificate chains are far smaller). */
   private static final int MAX_HANDSHAKE_MESSAGE = 1 << 20;
@@ -146,11 +148,11 @@ final class RecordDecoder {
 
   /** Checks the header just completed; returns a record if it is already complete or garbage. */
   private TlsRecord startRecord(ByteBuffer buf, int next, int end) {
-    type = header[0] & 0xff;
-    version = ((header[1] & 0xff) << 8) | (header[2] & 0xff);
-    length = ((header[3] & 0xff) << 8) | (header[4] & 0xff);
+    type = RecordHeader.type(header, 0);
+    version = RecordHeader.version(header, 0);
+    length = RecordHeader.length(header, 0);
     String problem = null;
-    if (type < 20 || type > 24) {
+    if (type < RecordHeader.CHANGE_CIPHER_SPEC || type > RecordHeader.HEARTBEAT) {
       problem = String.format("first byte 0x%02x is not a record content type (20..24)", type);
     } else if ((version >> 8) != 3) {
       problem = String.format("version 0x%04x is not 3.x", version);
@@ -162,13 +164,13 @@ final class RecordDecoder {
       return garbage(problem, buf, next, end);
     }
     fragmentFill = 0;
-    fragment = isEncrypted() || type == 23 ? null : new byte[length];
+    fragment = isEncrypted() || type == RecordHeader.APPLICATION_DATA ? null : new byte[length];
     return length == 0 ? endRecord() : null;
   }
 
   /** Whether the current record's fragment is protected; see the class comment. */
   private boolean isEncrypted() {
-    if (type == 23) {
+    if (type == RecordHeader.APPLICATION_DATA) {
       return true;
     }
     if (facts.isTls13()) {
@@ -182,20 +184,20 @@ final class RecordDecoder {
     List<String> messages = new ArrayList<>();
     List<String> details = new ArrayList<>();
     switch (type) {
-      case 20:
+      case RecordHeader.CHANGE_CIPHER_SPEC:
         changeCipherSpec(encrypted, details);
         break;
-      case 21:
+      case RecordHeader.ALERT:
         alert(encrypted, details);
         break;
-      case 22:
+      case RecordHeader.HANDSHAKE:
         if (encrypted) {
           encryptedHandshake(messages, details);
         } else {
           plaintextHandshake(messages, details);
         }
         break;
-      case 23:
+      case RecordHeader.APPLICATION_DATA:
         details.add(
             facts.isTls13()
                 ? "encrypted: outer type application_data hides the real type (RFC 8446 5.2)"

@@ -1,5 +1,6 @@
 package dev.tlsloop.trace;
 
+import dev.tlsloop.internal.RecordHeader;
 import java.util.List;
 
 /**
@@ -69,7 +70,7 @@ final class TlsRecord {
 
   /** Bytes on the wire: header plus fragment. */
   int wireLength() {
-    return contentType == NOT_TLS ? length : 5 + length;
+    return contentType == NOT_TLS ? length : RecordHeader.HEADER + length;
   }
 
   /** Whether the fragment is protected, so its content cannot be read from the wire. */

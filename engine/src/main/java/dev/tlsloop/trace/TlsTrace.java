@@ -176,6 +176,11 @@ public final class TlsTrace implements TlsListener {
    */
   public synchronized void summary(TlsConnection conn) {
     var session = conn.session();
+    if (session == null) {
+      // A routing server that refused the ClientHello never made an engine (NOTES.md section 14).
+      line("summary", "no session: failed before the ClientHello made an engine");
+      return;
+    }
     String alpn = conn.applicationProtocol();
     line("summary", "protocol      " + session.getProtocol());
     line("", "cipher suite  " + session.getCipherSuite());

@@ -1,5 +1,6 @@
 package dev.tlsloop.trace;
 
+import dev.tlsloop.internal.RecordHeader;
 import java.util.Map;
 
 /**
@@ -13,15 +14,15 @@ final class TraceNames {
   /** Record content types, RFC 8446 section 5.1 (and RFC 6520 for heartbeat). */
   static String contentType(int type) {
     switch (type) {
-      case 20:
+      case RecordHeader.CHANGE_CIPHER_SPEC:
         return "change_cipher_spec";
-      case 21:
+      case RecordHeader.ALERT:
         return "alert";
-      case 22:
+      case RecordHeader.HANDSHAKE:
         return "handshake";
-      case 23:
+      case RecordHeader.APPLICATION_DATA:
         return "application_data";
-      case 24:
+      case RecordHeader.HEARTBEAT:
         return "heartbeat";
       default:
         return "unknown(" + type + ")";
