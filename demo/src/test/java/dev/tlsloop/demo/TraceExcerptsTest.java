@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * and all other lines, and each must match line by line, in order. Between runs these legitimately
  * differ and are ignored: timestamps and durations ({@code 12.3 ms}), the embedded server's port,
  * certificate validity dates, the interleaving of the three sequences (records are printed as they
- * cross the socket, engine calls as they happen), and byte counts of 100 or more by up to {@value
+ * cross the socket, engine calls as they happen), unwraps that ended in BUFFER_UNDERFLOW (a record
+ * the socket delivered in pieces), and byte counts of 100 or more by up to {@value
  * TraceExcerpts#BYTES_SLACK} (ECDSA signatures in certificates, CertificateVerify and
  * ServerKeyExchange are 70 to 72 bytes each, and each run makes a fresh CA). Everything else, every
  * small count such as 47-byte records or 14 bytes of plaintext, every name and every line, must
