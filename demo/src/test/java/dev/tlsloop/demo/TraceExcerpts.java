@@ -199,6 +199,34 @@ final class TraceExcerpts {
   /** ECDSA signatures (DER) are 70 to 72 bytes, sometimes less; a handshake carries up to four. */
   static final int BYTES_SLACK = 12;
 
+  /**
+   * The JDK the excerpts were generated on ({@code Runtime.version().feature()}): other JDKs offer
+   * other suites and extensions, so there only {@link #outline} is compared.
+   */
+  static final int GENERATED_ON_JDK = 17;
+
+  /**
+   * What any JDK must print alike: each record's direction, number, content type and handshake
+   * messages, and each state transition, in order (no sizes, no details).
+   */
+  static String outline(String text) {
+    StringBuilder b = new StringBuilder();
+    for (String raw : text.split("\n")) {
+      String line = normalize(raw);
+      Matcher m = RECORD.matcher(line);
+      if (!isDetail(raw) && m.matches()) {
+        b.append(m.group(1)).append(' ').append(m.group(2)).append('\n');
+      } else if (!isDetail(raw) && line.startsWith("state ") && line.contains("->")) {
+        b.append(line).append('\n');
+      }
+    }
+    return b.toString();
+  }
+
+  /** Direction, number and type; size; then handshake message names, if the record shows any. */
+  private static final Pattern RECORD =
+      Pattern.compile("((?:>>|<<) #\\d+ \\S+) .*? \\d+ B ?((?:[A-Z][A-Za-z]+(?:, )?)*).*");
+
   /** The first difference between two traces, or null when they agree. */
   static String difference(String expected, String actual) {
     List<List<String>> e = streams(expected);

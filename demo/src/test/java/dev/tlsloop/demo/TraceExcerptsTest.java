@@ -32,6 +32,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * several, and each run makes a fresh CA). Everything else, every count below 64 such as 47-byte
  * records or 14 bytes of plaintext, every name and every line, must match.
  *
+ * <p>On a JDK other than {@value TraceExcerpts#GENERATED_ON_JDK}, which generated them, other
+ * suites and extensions change every size, so only the outline is compared there: each record's
+ * direction, number, type and handshake messages, and the state transitions, in order.
+ *
  * <p>{@code demo/scripts/update-trace-excerpts} runs this class with {@code
  * -Dtlsloop.excerpts.write=true}: it then rewrites the excerpts from a fresh run instead.
  */
@@ -53,7 +57,10 @@ class TraceExcerptsTest {
     for (TraceExcerpts.Excerpt e : excerpts) {
       String now = TraceExcerpts.run(e, tmp);
       runs.add(now);
-      String diff = TraceExcerpts.difference(e.shown(), now);
+      String diff =
+          Runtime.version().feature() == TraceExcerpts.GENERATED_ON_JDK
+              ? TraceExcerpts.difference(e.shown(), now)
+              : outlineDifference(e.shown(), now);
       if (diff != null) {
         stale.add("<!-- trace: " + e.command() + " --> no longer matches; " + diff);
       }
@@ -67,6 +74,14 @@ class TraceExcerptsTest {
               + String.join("\n", stale)
               + "\nrun demo/scripts/update-trace-excerpts and reread the text around them");
     }
+  }
+
+  private static String outlineDifference(String shown, String now) {
+    String a = TraceExcerpts.outline(shown);
+    String b = TraceExcerpts.outline(now);
+    return a.equals(b)
+        ? null
+        : "outline on JDK " + Runtime.version().feature() + ":\n" + a + "vs\n" + b;
   }
 
   @Test
@@ -86,6 +101,9 @@ class TraceExcerptsTest {
             + "                    encrypted: outer type application_data hides the real type\n"
             + "  301.0 ms  engine  wrap    OK    consumed    14  produced    52\n";
     assertNull(TraceExcerpts.difference(doc, rerun));
+    assertEquals(
+        ">> #1 handshake ClientHello\nstate NEW -> HANDSHAKING\n<< #1 application_data \n",
+        TraceExcerpts.outline(doc));
     assertNull(TraceExcerpts.difference(doc, rerun.replace("453 B", "465 B")));
     assertNotNull(TraceExcerpts.difference(doc, rerun.replace("453 B", "466 B")));
     assertNotNull(TraceExcerpts.difference(doc, rerun.replace("produced    52", "produced    53")));
