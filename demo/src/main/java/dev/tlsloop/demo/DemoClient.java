@@ -106,6 +106,20 @@ final class DemoClient {
     boolean trace;
 
     @Option(
+        names = "--resume",
+        description =
+            "connect twice with one session cache, so that the second handshake resumes the"
+                + " first session; --trace then traces the second connection only")
+    boolean resume;
+
+    @Option(
+        names = "--client-auth",
+        description =
+            "no HOST only: the embedded server requires a client certificate, and the client"
+                + " presents one its CA issued")
+    boolean clientAuth;
+
+    @Option(
         names = {"-h", "--help"},
         usageHelp = true,
         description = "show this help and exit")
@@ -159,6 +173,13 @@ final class DemoClient {
       if (host == null && (cacert != null || insecure)) {
         throw new Cli.UsageException("--cacert/--insecure need a HOST");
       }
+      if (clientAuth && (host != null || cert != null)) {
+        throw new Cli.UsageException(
+            "--client-auth is for the embedded server (no HOST, no --cert)");
+      }
+      if (resume && stdin) {
+        throw new Cli.UsageException("use either --stdin or --resume");
+      }
     }
   }
 
@@ -182,6 +203,7 @@ final class DemoClient {
       if (host == null) {
         DemoServer.Options so = new DemoServer.Options();
         so.port = 0;
+        so.needClientAuth = o.clientAuth;
         embedded = DemoServer.start(so, new PrintStream(OutputStream.nullOutputStream()), err);
         host = "localhost";
         port = embedded.port();
@@ -191,6 +213,9 @@ final class DemoClient {
                 + peer
                 + "; trusting its fresh CA explicitly (verification stays on)");
         b = TlsConfig.client(host, port).trust(embedded.trustStore());
+        if (o.clientAuth) {
+          b.keyStore(embedded.clientKeyStore(), DemoPki.PASSWORD);
+        }
       } else {
         b = TlsConfig.client(host, port);
       }
@@ -215,10 +240,10 @@ final class DemoClient {
         b.alpn(o.alpn);
       }
       TlsTrace trace = o.trace ? new TlsTrace("client", out::println) : null;
-      if (trace != null) {
-        b.listener(trace);
-      }
       if (o.stdin) {
+        if (trace != null) {
+          b.listener(trace);
+        }
         // Interactive: the timeout bounds the handshake only; then the user decides when it ends.
         b.handshakeTimeout(o.timeout);
         InteractiveClient.run(b.build(), host, port, o.timeout, stdin, out, err, trace);
@@ -226,17 +251,16 @@ final class DemoClient {
         return 0;
       }
       TlsConfig config = b.build();
-      TlsChannel channel = config.newChannel(connect(host, port, o.timeout));
-      try {
-        channel.setTimeout(o.timeout);
-        return converse(o, host, port, channel, out, err);
-      } finally {
-        channel.close();
-        if (trace != null) {
-          trace.summary(channel.connection());
+      if (o.resume) {
+        // One config, one SSLContext, one client session cache: the second connection offers
+        // the ticket (TLS 1.3) or the session (TLS 1.2) the first one left there.
+        int first = connectOnce(o, config, host, port, null, out, err);
+        if (first != 0) {
+          return first;
         }
-        out.flush();
+        err.println("* connecting again with the same session cache (--resume)");
       }
+      return connectOnce(o, config, host, port, trace, out, err);
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
       out.flush();
       err.println("error: " + Failure.describe(e, peer));
@@ -245,6 +269,32 @@ final class DemoClient {
       if (embedded != null) {
         embedded.close();
       }
+    }
+  }
+
+  /** One connection and its conversation; {@code trace} (null: none) hears every step of it. */
+  private static int connectOnce(
+      Options o,
+      TlsConfig config,
+      String host,
+      int port,
+      TlsTrace trace,
+      PrintStream out,
+      PrintStream err)
+      throws IOException {
+    TlsChannel channel = config.newChannel(connect(host, port, o.timeout));
+    try {
+      if (trace != null) {
+        channel.connection().setListener(trace);
+      }
+      channel.setTimeout(o.timeout);
+      return converse(o, host, port, channel, out, err);
+    } finally {
+      channel.close();
+      if (trace != null) {
+        trace.summary(channel.connection());
+      }
+      out.flush();
     }
   }
 

@@ -262,6 +262,7 @@ final class DemoServer implements Closeable {
   private final InetSocketAddress address;
   private final Path caFile;
   private final KeyStore trustStore;
+  private final KeyStore clientKeys;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private boolean closed;
 
@@ -270,12 +271,14 @@ final class DemoServer implements Closeable {
       TlsConfig config,
       InetSocketAddress address,
       Path caFile,
-      KeyStore trustStore) {
+      KeyStore trustStore,
+      KeyStore clientKeys) {
     this.loops = loops;
     this.config = config;
     this.address = address;
     this.caFile = caFile;
     this.trustStore = trustStore;
+    this.clientKeys = clientKeys;
   }
 
   /**
@@ -288,6 +291,7 @@ final class DemoServer implements Closeable {
     KeyStore clientTrust = null;
     Path caFile = null;
     KeyStore generatedTrust = null;
+    KeyStore clientKeys = null;
     String extra = null;
     if (o.cert != null) {
       keys = DemoPki.readPemKeyStore(o.cert, o.key);
@@ -303,7 +307,8 @@ final class DemoServer implements Closeable {
         clientTrust = generatedTrust;
         Path clientCert = sibling(caFile, "client-cert");
         Path clientKey = sibling(caFile, "client-key");
-        DemoPki.writePem(pki.issue("tlsloop demo client"), clientCert, clientKey);
+        clientKeys = pki.issue("tlsloop demo client");
+        DemoPki.writePem(clientKeys, clientCert, clientKey);
         extra =
             "client certificate for --need-client-auth: --cert "
                 + clientCert
@@ -362,7 +367,7 @@ final class DemoServer implements Closeable {
       out.println(extra);
     }
     out.flush();
-    return new DemoServer(loops, config, address, caFile, generatedTrust);
+    return new DemoServer(loops, config, address, caFile, generatedTrust, clientKeys);
   }
 
   /** The address the server listens on. */
@@ -383,6 +388,14 @@ final class DemoServer implements Closeable {
   /** A trust store with the generated CA, or null. */
   KeyStore trustStore() {
     return trustStore;
+  }
+
+  /**
+   * The client certificate and key the generated CA issued for {@code --need-client-auth} (password
+   * {@link DemoPki#PASSWORD}), or null.
+   */
+  KeyStore clientKeyStore() {
+    return clientKeys;
   }
 
   /** Open connections right now. */

@@ -252,6 +252,8 @@ class CliTest {
       value = {
         "client --cert c.pem localhost | --cert and --key go together",
         "client --stdin --http / localhost | use either --stdin or --http",
+        "client --stdin --resume | use either --stdin or --resume",
+        "client --client-auth localhost | --client-auth is for the embedded server (no HOST, no --cert)",
         "client --insecure | --cacert/--insecure need a HOST",
         "client --cacert ca.pem | --cacert/--insecure need a HOST",
         "client --http x localhost | --http needs a path starting with /",

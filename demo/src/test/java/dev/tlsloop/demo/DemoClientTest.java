@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The client as a user meets it: the default run, and each failure with its one-line message and
@@ -39,6 +41,28 @@ class DemoClientTest {
     assertEquals("Hello, server!\n", out.toString(StandardCharsets.UTF_8));
     assertTrue(e.contains("verification stays on"), e);
     assertTrue(e.contains("server closed the connection with close_notify"), e);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"--tls1.2", "--tls1.3"})
+  void resumeConnectsTwiceAndTheSecondHandshakeResumes(String version) throws Exception {
+    InProcessClient c = InProcessClient.run(version, "--resume", "--trace");
+    assertEquals(0, c.exitCode(), c.transcript());
+    String out = c.out();
+    assertEquals(2, out.split("Hello, server!", -1).length - 1, out); // one echo per connection
+    assertTrue(c.err().contains("connecting again with the same session cache"), c.err());
+    // Only the second connection is traced, and its summary says it resumed.
+    assertEquals(1, out.split("summary protocol", -1).length - 1, out);
+    assertTrue(out.contains("resumed       yes"), out);
+  }
+
+  @Test
+  void clientAuthMakesTheEmbeddedServerAskForAndGetTheClientsCertificate() throws Exception {
+    InProcessClient c = InProcessClient.run("--client-auth", "--tls1.2", "--trace");
+    assertEquals(0, c.exitCode(), c.transcript());
+    assertTrue(c.out().contains("CertificateRequest"), c.out());
+    assertTrue(c.out().contains("CN=tlsloop demo client"), c.out());
+    assertTrue(c.out().contains("Hello, server!"), c.out());
   }
 
   @Test
