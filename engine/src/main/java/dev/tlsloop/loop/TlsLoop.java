@@ -344,11 +344,17 @@ final class TlsLoop implements Runnable {
     if (c.out.isEmpty() && tls.hasPendingOutput()) {
       tls.flush();
     }
+    boolean toldWritable = false;
     if (c.owesWritable && c.out.hasDrained() && !c.closeRequested) {
       c.owesWritable = false;
       callback(c, () -> c.handler.onWritable(c));
+      toldWritable = true;
     }
-    return !c.out.isEmpty() && sent >= options.budgetBytes;
+    // What the handler queued in onWritable (its documented answer) has no event to wake it:
+    // wantService() skips the connection being served, and with no ciphertext pending no OP_WRITE
+    // is registered. So it counts as work left for the next turn, else the queue would sit full
+    // until some other event served this connection again.
+    return !c.out.isEmpty() && (sent >= options.budgetBytes || toldWritable);
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.tlsloop.bench;
 
+import dev.tlsloop.bench.peer.Fixture;
 import dev.tlsloop.bench.peer.Peer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -22,9 +23,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Bulk transfer over one loopback connection, client to a server that drops what it reads. One
  * operation is one call: {@code 16384} or {@code 1024} bytes per {@code write}, or {@code
- * 64x16384}, one gathering write of 64 buffers (Netty: 63 writes and a writeAndFlush). MB/s = ops/s
- * × bytes per op / 10^6; {@link Suite} prints it so. Both ends run in this JVM, so CPU time per op
- * ({@code -prof dev.tlsloop.bench.CpuTimeProfiler}) is the cost of both.
+ * 64x16384}, one gathering write of 64 buffers (Netty: 63 writes and a writeAndFlush); over TLS 1.3
+ * or, with {@code tls=1.2}, TLS 1.2. MB/s = ops/s × bytes per op / 10^6; {@link Suite} prints it
+ * so. Both ends run in this JVM, so CPU time per op ({@code -prof
+ * dev.tlsloop.bench.CpuTimeProfiler}) is the cost of both.
  *
  * <p>Warm-up is one 10 s iteration: the JDK's AES-GCM intrinsics need about 8 s of JIT.
  */
@@ -34,7 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(
     value = 1,
-    jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-Djdk.tls.namedGroups=x25519"})
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-Djdk.tls.namedGroups=x25519,secp256r1"})
 public class BulkBench {
   /** One connection of one peer, and the payload. */
   @State(Scope.Thread)
@@ -56,11 +58,18 @@ public class BulkBench {
     @Param({"16384", "1024", "64x16384"})
     public String shape;
 
+    /**
+     * {@code 1.3}: TLS 1.3, TLS_AES_128_GCM_SHA256; {@code 1.2}: TLS 1.2,
+     * TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (see {@link Fixture}). Ignored by {@code plain}.
+     */
+    @Param({"1.3", "1.2"})
+    public String tls;
+
     ByteBuffer[] buffers;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-      open(peer, Peer.ServerMode.SINK);
+      open(peer, Peer.ServerMode.SINK, protocol(tls));
       int count = count(shape);
       int bytes = bytes(shape);
       ByteBuffer one = impl.allocate(bytes);
@@ -76,6 +85,18 @@ public class BulkBench {
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
       shut();
+    }
+  }
+
+  /** The protocol name of the {@code tls} parameter. */
+  static String protocol(String tls) {
+    switch (tls) {
+      case "1.3":
+        return Fixture.TLS13;
+      case "1.2":
+        return Fixture.TLS12;
+      default:
+        throw new IllegalArgumentException("tls must be 1.3 or 1.2: " + tls);
     }
   }
 

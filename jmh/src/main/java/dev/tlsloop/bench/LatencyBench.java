@@ -40,7 +40,7 @@ import org.openjdk.jmh.runner.IterationType;
 @Measurement(iterations = 5, time = 2)
 @Fork(
     value = 1,
-    jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-Djdk.tls.namedGroups=x25519"})
+    jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-Djdk.tls.namedGroups=x25519,secp256r1"})
 public class LatencyBench {
   /** Where to append one line of percentiles per trial. */
   public static final String PERCENTILES_FILE = "tlsloop.bench.percentiles";

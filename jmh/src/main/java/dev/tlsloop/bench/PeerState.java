@@ -11,9 +11,17 @@ abstract class PeerState {
   Peer impl;
   Peer.Connection connection;
 
-  /** Starts {@code name}'s server in {@code mode} and connects one client; prints the session. */
+  /** {@link #open(String, Peer.ServerMode, String)} over TLS 1.3. */
   final void open(String name, Peer.ServerMode mode) throws Exception {
-    fixture = Fixture.create();
+    open(name, mode, Fixture.TLS13);
+  }
+
+  /**
+   * Starts {@code name}'s server in {@code mode} pinned to {@code protocol} and connects one
+   * client; prints the session.
+   */
+  final void open(String name, Peer.ServerMode mode, String protocol) throws Exception {
+    fixture = Fixture.create(protocol);
     impl = Peers.create(name);
     impl.start(fixture, mode);
     connection = impl.connect();

@@ -1,5 +1,6 @@
 package dev.tlsloop.bench;
 
+import dev.tlsloop.bench.peer.Fixture;
 import dev.tlsloop.bench.peer.Peers;
 import java.io.File;
 import java.io.IOException;
@@ -41,10 +42,14 @@ public final class Suite {
     FULL
   }
 
-  /** One JMH run: benchmark regex, parameter values, timings. */
+  /**
+   * One JMH run: benchmark regex, parameter values, timings. Its rows are the values of its {@code
+   * peer} parameter, or, for benchmarks without one, the fixed {@link #rows}.
+   */
   private static final class Run {
     final String include;
     final Map<String, String[]> params = new LinkedHashMap<>();
+    String[] rows;
     final int warmupSeconds;
     final int iterations;
     final int seconds;
@@ -60,7 +65,25 @@ public final class Suite {
       params.put(name, values);
       return this;
     }
+
+    /** Rows of a benchmark without a peer parameter, named as {@link #row} names them. */
+    Run rows(String... names) {
+      rows = names;
+      return this;
+    }
+
+    String[] rowNames() {
+      return rows != null ? rows : params.get("peer");
+    }
   }
+
+  /** The TLS 1.2 bulk rows: tlsloop, its baselines, and the peers on the same JDK engine. */
+  private static final String[] TLS12_PEERS = {
+    "plain", "ceiling", "tlsloop", "sslsocket", "tls-channel", "netty-jdk"
+  };
+
+  /** Parameters that split a benchmark into table labels, in label order. */
+  private static final String[] LABEL_PARAMS = {"shape", "tls", "kind", "conns", "loops"};
 
   private static final String[] HANDSHAKE_PEERS_QUICK = {
     "ceiling", "tlsloop", "sslsocket", "tls-channel", "netty-jdk"
@@ -133,7 +156,7 @@ public final class Suite {
     List<RunResult> all = new ArrayList<>();
     for (Run run : runs) {
       List<String> peers = new ArrayList<>();
-      for (String p : run.params.get("peer")) {
+      for (String p : run.rowNames()) {
         Optional<String> why = Peers.unavailability(p);
         for (String label : labels(run, p)) {
           planned.add(label);
@@ -154,12 +177,14 @@ public final class Suite {
               .warmupTime(seconds(plan, run.warmupSeconds))
               .measurementIterations(run.iterations)
               .measurementTime(seconds(plan, run.seconds))
-              .param("peer", peers.toArray(new String[0]))
               .jvmArgsAppend(
                   "-Xms1g",
                   "-Xmx1g",
-                  "-Djdk.tls.namedGroups=x25519",
+                  "-Djdk.tls.namedGroups=" + Fixture.NAMED_GROUPS,
                   "-D" + LatencyBench.PERCENTILES_FILE + "=" + percentiles.toAbsolutePath());
+      if (run.rows == null) {
+        o.param("peer", peers.toArray(new String[0]));
+      }
       for (Map.Entry<String, String[]> e : run.params.entrySet()) {
         if (!e.getKey().equals("peer")) {
           o.param(e.getKey(), e.getValue());
@@ -194,7 +219,22 @@ public final class Suite {
     List<Run> runs = new ArrayList<>();
     switch (plan) {
       case SMOKE:
-        runs.add(new Run("BulkBench", 1, 1, 1).param("peer", all).param("shape", "16384"));
+        runs.add(
+            new Run("BulkBench", 1, 1, 1)
+                .param("peer", all)
+                .param("shape", "16384")
+                .param("tls", "1.3"));
+        runs.add(
+            new Run("BulkBench", 1, 1, 1)
+                .param("peer", TLS12_PEERS)
+                .param("shape", "16384")
+                .param("tls", "1.2"));
+        runs.add(memory(1, 1, 1));
+        runs.add(
+            new Run("ScalingBench", 1, 1, 1)
+                .rows("tlsloop")
+                .param("conns", "10")
+                .param("loops", "1"));
         runs.add(
             new Run("HandshakeBench", 1, 1, 1)
                 .param("peer", "tlsloop", "sslsocket")
@@ -203,7 +243,10 @@ public final class Suite {
         break;
       case QUICK:
         runs.add(
-            new Run("BulkBench", 10, 2, 2).param("peer", all).param("shape", "16384", "64x16384"));
+            new Run("BulkBench", 10, 2, 2)
+                .param("peer", all)
+                .param("shape", "16384", "64x16384")
+                .param("tls", "1.3"));
         runs.add(new Run("HandshakeBench", 3, 2, 1).param("peer", all).param("kind", "full"));
         runs.add(
             new Run("HandshakeBench", 3, 2, 1)
@@ -215,7 +258,19 @@ public final class Suite {
         runs.add(
             new Run("BulkBench", 10, 5, 2)
                 .param("peer", all)
-                .param("shape", "16384", "1024", "64x16384"));
+                .param("shape", "16384", "1024", "64x16384")
+                .param("tls", "1.3"));
+        runs.add(
+            new Run("BulkBench", 10, 5, 2)
+                .param("peer", TLS12_PEERS)
+                .param("shape", "16384", "64x16384")
+                .param("tls", "1.2"));
+        runs.add(memory(10, 5, 2));
+        runs.add(
+            new Run("ScalingBench", 10, 5, 2)
+                .rows("tlsloop")
+                .param("conns", "1", "10", "100")
+                .param("loops", "1", "cores"));
         runs.add(
             new Run("HandshakeBench", 10, 5, 2)
                 .param("peer", all)
@@ -228,18 +283,33 @@ public final class Suite {
     return runs;
   }
 
+  /**
+   * The in-memory pair, heap buffers: the raw engines as {@code ceiling}, tlsloop as {@code
+   * tlsloop}, both paying the same link copies (see {@link TlsThroughputBench}).
+   */
+  private static Run memory(int warmupSeconds, int iterations, int seconds) {
+    return new Run(
+            TlsThroughputBench.class.getSimpleName() + "\\.(rawEngine|tlsloop)$",
+            warmupSeconds,
+            iterations,
+            seconds)
+        .rows("ceiling", "tlsloop")
+        .param("buffers", "heap");
+  }
+
   /** The table labels one peer gets in one run (one per combination of the other params). */
   private static List<String> labels(Run run, String peer) {
     List<String> labels = new ArrayList<>();
     labels.add(family(run.include));
-    for (Map.Entry<String, String[]> e : run.params.entrySet()) {
-      if (e.getKey().equals("peer")) {
+    for (String key : LABEL_PARAMS) {
+      String[] values = run.params.get(key);
+      if (values == null) {
         continue;
       }
       List<String> next = new ArrayList<>();
       for (String l : labels) {
-        for (String v : e.getValue()) {
-          next.add(l + " " + v);
+        for (String v : values) {
+          next.add(l + labelPart(key, v));
         }
       }
       labels = next;
@@ -258,32 +328,75 @@ public final class Suite {
     if (benchmark.contains("Handshake")) {
       return "handshake";
     }
+    if (benchmark.contains("TlsThroughput")) {
+      return "memory " + TlsThroughputBench.CHUNK_BYTES;
+    }
+    if (benchmark.contains("Scaling")) {
+      return "scaling";
+    }
     return "latency 64 B";
+  }
+
+  /** How one parameter value reads in a label; TLS 1.3, the default, is left unsaid. */
+  private static String labelPart(String key, String value) {
+    switch (key) {
+      case "tls":
+        return "1.3".equals(value) ? "" : " TLS" + value;
+      case "conns":
+        return " " + value + " conn";
+      case "loops":
+        return "cores".equals(value) ? " loop/core" : " " + value + " loop";
+      default:
+        return " " + value;
+    }
   }
 
   private static String label(RunResult r) {
     StringBuilder sb = new StringBuilder(family(r.getParams().getBenchmark()));
-    for (String key : new String[] {"shape", "kind"}) {
+    for (String key : LABEL_PARAMS) {
       String v = r.getParams().getParam(key);
       if (v != null) {
-        sb.append(' ').append(v);
+        sb.append(labelPart(key, v));
       }
     }
-    return sb.append('|').append(r.getParams().getParam("peer")).toString();
+    return sb.append('|').append(row(r)).toString();
   }
 
-  /** The row's figure in its table unit: MB/s for bulk, per second otherwise. */
+  /** The row (peer column) of a result: its peer, or what its benchmark method measures. */
+  private static String row(RunResult r) {
+    String peer = r.getParams().getParam("peer");
+    if (peer != null) {
+      return peer;
+    }
+    String method = r.getParams().getBenchmark();
+    return method.endsWith(".rawEngine") ? "ceiling" : "tlsloop";
+  }
+
+  /** Plaintext bytes one operation moves; 0 for benchmarks counted in connections or trips. */
+  private static long bytesPerOp(RunResult r) {
+    String benchmark = r.getParams().getBenchmark();
+    String shape = r.getParams().getParam("shape");
+    if (shape != null) {
+      return (long) BulkBench.count(shape) * BulkBench.bytes(shape);
+    }
+    if (benchmark.contains("TlsThroughput")) {
+      return TlsThroughputBench.CHUNK_BYTES;
+    }
+    if (benchmark.contains("Scaling")) {
+      return ScalingBench.BYTES_PER_OP;
+    }
+    return 0;
+  }
+
+  /** The row's figure in its table unit: MB/s for byte counts, per second otherwise. */
   private static double figure(RunResult r) {
     double opsPerSecond = r.getPrimaryResult().getScore();
-    String shape = r.getParams().getParam("shape");
-    if (shape == null) {
-      return opsPerSecond;
-    }
-    return opsPerSecond * BulkBench.count(shape) * BulkBench.bytes(shape) / 1e6;
+    long bytes = bytesPerOp(r);
+    return bytes == 0 ? opsPerSecond : opsPerSecond * bytes / 1e6;
   }
 
   private static String unit(String label) {
-    if (label.startsWith("bulk")) {
+    if (label.startsWith("bulk") || label.startsWith("memory") || label.startsWith("scaling")) {
       return "MB/s";
     }
     return label.startsWith("handshake") ? "conn/s" : "rtt/s";
@@ -298,7 +411,7 @@ public final class Suite {
     StringBuilder sb = new StringBuilder();
     PrintStreamish p = new PrintStreamish(sb);
     p.line(
-        "%-22s %-18s %10s %-7s %7s %7s %10s %10s  %s",
+        "%-26s %-18s %10s %-7s %7s %7s %10s %10s  %s",
         "benchmark",
         "peer",
         "figure",
@@ -315,7 +428,7 @@ public final class Suite {
       if (r == null) {
         String why = unavailable.get(label);
         p.line(
-            "%-22s %-18s %10s %-7s %7s %7s %10s %10s  %s",
+            "%-26s %-18s %10s %-7s %7s %7s %10s %10s  %s",
             bench,
             peer,
             "-",
@@ -331,7 +444,7 @@ public final class Suite {
       RunResult loop = results.get(bench + "|tlsloop");
       RunResult ceiling = results.get(bench + "|ceiling");
       p.line(
-          "%-22s %-18s %10.1f %-7s %7s %7s %10s %10s  %s",
+          "%-26s %-18s %10.1f %-7s %7s %7s %10s %10s  %s",
           bench,
           peer,
           fig,
@@ -340,7 +453,7 @@ public final class Suite {
           ratio(fig, ceiling),
           secondary(r, "cpu.time.norm", 1e-3, "%.1f"),
           secondary(r, "gc.alloc.rate.norm", 1, "%.0f"),
-          notes(r));
+          notes(r, results));
     }
     sb.append(
         "figure: bulk MB/s = ops/s × bytes per op / 10^6; handshake = connections/s; latency ="
@@ -371,7 +484,8 @@ public final class Suite {
     return s == null ? "-" : String.format(Locale.ROOT, format, s.getScore() * scale);
   }
 
-  private static String notes(RunResult r) {
+  private static String notes(RunResult r, Map<String, RunResult> results) {
+    Result<?> cpu = r.getSecondaryResults().get("cpu.time.norm");
     Result<?> full = r.getSecondaryResults().get("fullHandshakes");
     Result<?> conns = r.getSecondaryResults().get("connections");
     Result<?> share = r.getSecondaryResults().get("cpu.share");
@@ -383,6 +497,23 @@ public final class Suite {
               "full handshakes %.0f of %.0f connections",
               full.getScore(),
               conns.getScore()));
+    }
+    long bytes = bytesPerOp(r);
+    if (cpu != null && bytes > 16384) {
+      // Batched and scaling ops move many 16 KiB: the per-16 KiB CPU compares with the other rows.
+      sb.append(sb.length() > 0 ? "; " : "")
+          .append(
+              String.format(
+                  Locale.ROOT, "cpu µs/16 KiB %.1f", cpu.getScore() * 1e-3 * 16384 / bytes));
+    }
+    String connections = r.getParams().getParam("conns");
+    if (connections != null && !"1".equals(connections)) {
+      String one = label(r).replace(" " + connections + " conn", " 1 conn");
+      RunResult single = results.get(one);
+      if (single != null) {
+        sb.append(sb.length() > 0 ? "; " : "")
+            .append(String.format(Locale.ROOT, "x1 conn %.2f", figure(r) / figure(single)));
+      }
     }
     if (share != null) {
       sb.append(sb.length() > 0 ? "; " : "")

@@ -12,10 +12,12 @@ import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 
 /**
- * CI smoke test of the benchmark suite: the smoke plan (every peer's 16 KiB bulk row, full and
- * resumed handshakes and latency for a few peers) in this JVM ({@code -f 0}), one 100 ms warm-up
- * and one 100 ms measurement iteration each. Asserts that every row produced a result or says why
- * it cannot run here, and that the handshake counts tell full from resumed; never asserts a timing.
+ * CI smoke test of the benchmark suite: the smoke plan (every peer's 16 KiB bulk row over TLS 1.3,
+ * the TLS 1.2 bulk rows, the in-memory pair, one scaling row, full and resumed handshakes and
+ * latency for a few peers) in this JVM ({@code -f 0}), one 100 ms warm-up and one 100 ms
+ * measurement iteration each. A row that negotiated another protocol or suite than it pins fails
+ * its trial and so has no result. Asserts that every row produced a result or says why it cannot
+ * run here, and that the handshake counts tell full from resumed; never asserts a timing.
  */
 class SuiteSmokeTest {
   /** One run for all assertions: it is the slow part. */

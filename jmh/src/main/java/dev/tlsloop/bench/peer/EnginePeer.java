@@ -20,6 +20,7 @@ final class EnginePeer implements Peer {
 
   private SSLContext serverContext;
   private SSLContext clientContext;
+  private Fixture fixture;
 
   @Override
   public String name() {
@@ -28,6 +29,7 @@ final class EnginePeer implements Peer {
 
   @Override
   public void start(Fixture fixture, ServerMode mode) throws Exception {
+    this.fixture = fixture;
     serverContext = fixture.jdkServerContext();
     clientContext = fixture.jdkClientContext();
   }
@@ -35,8 +37,9 @@ final class EnginePeer implements Peer {
   @Override
   public Connection connect() throws IOException {
     return new Pair(
-        Fixture.pinnedEngine(clientContext, true, CACHE_PORT),
-        Fixture.pinnedEngine(serverContext, false, 0));
+        fixture,
+        fixture.pinnedEngine(clientContext, true, CACHE_PORT),
+        fixture.pinnedEngine(serverContext, false, 0));
   }
 
   @Override
@@ -44,13 +47,15 @@ final class EnginePeer implements Peer {
 
   /** A client and a server engine and the buffers between them. */
   private static final class Pair implements Connection {
+    private final Fixture fixture;
     private final SSLEngine client;
     private final SSLEngine server;
     private final ByteBuffer net;
     private final ByteBuffer serverApp;
     private final ByteBuffer clientApp;
 
-    Pair(SSLEngine client, SSLEngine server) throws SSLException {
+    Pair(Fixture fixture, SSLEngine client, SSLEngine server) throws SSLException {
+      this.fixture = fixture;
       this.client = client;
       this.server = server;
       int packet = client.getSession().getPacketBufferSize();
@@ -154,7 +159,7 @@ final class EnginePeer implements Peer {
 
     @Override
     public String negotiated() {
-      return Fixture.negotiated(client.getSession(), Fixture.GROUP + " (pinned)");
+      return fixture.negotiated(client.getSession(), Fixture.JDK_GROUP);
     }
 
     @Override

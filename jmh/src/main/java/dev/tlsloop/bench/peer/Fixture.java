@@ -16,19 +16,45 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * What every peer shares: a throw-away PKI (made at run time, nothing committed), the pinned
  * protocol, suite and key-exchange group, and a count of full handshakes.
  *
+ * <p>A fixture pins one protocol version: TLS 1.3 with {@code TLS_AES_128_GCM_SHA256}, or TLS 1.2
+ * with {@code TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256} (the test PKI's keys are EC P-256, so ECDSA
+ * is the signature every peer can check; the same AES-128-GCM as the TLS 1.3 rows, so the two
+ * versions differ in record framing and nonce handling, not in cipher).
+ *
  * <p>Full handshakes are counted on the client by the trust manager: a full TLS 1.3 handshake
  * checks the server's certificate, a resumed one (PSK, RFC 8446 section 2.2) carries none. So the
  * count is the same fact for every implementation, whichever way it caches sessions.
  */
 public final class Fixture {
-  /** Every TLS row runs TLS 1.3. */
-  public static final String PROTOCOL = "TLSv1.3";
+  /** The TLS 1.3 rows' protocol: the default. */
+  public static final String TLS13 = "TLSv1.3";
 
-  /** AES-128-GCM: the suite every peer can do in hardware. */
-  public static final String SUITE = "TLS_AES_128_GCM_SHA256";
+  /** AES-128-GCM: the TLS 1.3 suite every peer can do in hardware. */
+  public static final String TLS13_SUITE = "TLS_AES_128_GCM_SHA256";
+
+  /** The TLS 1.2 rows' protocol. */
+  public static final String TLS12 = "TLSv1.2";
+
+  /** AES-128-GCM with ECDHE and the test PKI's ECDSA keys (RFC 5289 section 3.2). */
+  public static final String TLS12_SUITE = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256";
 
   /** The key-exchange group, JDK spelling (BoringSSL: X25519). */
   public static final String GROUP = "x25519";
+
+  /**
+   * The JDK provider's {@code jdk.tls.namedGroups}: {@link #GROUP} first, then secp256r1. The
+   * second is not for key exchange: a TLS 1.2 ECDSA certificate is usable only on a curve the
+   * client lists in supported_groups (RFC 8422 section 5.1), and the test PKI's keys are P-256;
+   * with x25519 alone the TLS 1.2 rows fail with "no cipher suites in common". TLS 1.3 still agrees
+   * on x25519: the JDK client sends a key share for its first group only, which the server takes
+   * (RFC 8446 section 4.2.8), and TLS 1.2's ECDHE takes the first of the client's groups that the
+   * server supports, again x25519.
+   */
+  public static final String NAMED_GROUPS = GROUP + ",secp256r1";
+
+  /** What the JDK-provider rows print as their group: what the configuration makes them use. */
+  public static final String JDK_GROUP =
+      GROUP + " (first of jdk.tls.namedGroups=" + NAMED_GROUPS + ")";
 
   /** The name in the server certificate and the one clients verify. */
   public static final String HOST = "localhost";
@@ -39,23 +65,53 @@ public final class Fixture {
     // also pass it with -D; in-process runs (-f 0, the smoke test) rely on this line running
     // before any TLS code, which holds because every peer starts from Fixture.create().
     if (System.getProperty("jdk.tls.namedGroups") == null) {
-      System.setProperty("jdk.tls.namedGroups", GROUP);
+      System.setProperty("jdk.tls.namedGroups", NAMED_GROUPS);
     }
   }
 
+  private final String protocol;
+  private final String suite;
   private final TestPki.Identity server;
   private final TrustManager[] trust;
   private final AtomicLong certificateChecks = new AtomicLong();
 
-  private Fixture(TestPki.Identity server, TrustManager[] trust) {
+  private Fixture(String protocol, TestPki.Identity server, TrustManager[] trust) {
+    this.protocol = protocol;
+    this.suite = TLS12.equals(protocol) ? TLS12_SUITE : TLS13_SUITE;
     this.server = server;
     this.trust = trust;
   }
 
-  /** A fresh CA and a certificate for {@link #HOST}. */
+  /** A fresh CA and a certificate for {@link #HOST}; TLS 1.3. */
   public static Fixture create() throws GeneralSecurityException {
+    return create(TLS13);
+  }
+
+  /**
+   * A fresh CA and a certificate for {@link #HOST}; {@code protocol} is {@link #TLS13} or {@link
+   * #TLS12}.
+   */
+  public static Fixture create(String protocol) throws GeneralSecurityException {
+    if (!TLS13.equals(protocol) && !TLS12.equals(protocol)) {
+      throw new IllegalArgumentException("protocol must be TLSv1.3 or TLSv1.2: " + protocol);
+    }
     TestPki pki = TestPki.create();
-    return new Fixture(pki.issue(HOST), pki.trustManagers());
+    return new Fixture(protocol, pki.issue(HOST), pki.trustManagers());
+  }
+
+  /** The one protocol every peer of this fixture enables. */
+  public String protocol() {
+    return protocol;
+  }
+
+  /** The one suite every peer of this fixture enables (Conscrypt on TLS 1.3: see its peer). */
+  public String suite() {
+    return suite;
+  }
+
+  /** Whether this fixture pins TLS 1.3. */
+  public boolean tls13() {
+    return TLS13.equals(protocol);
   }
 
   /** The server's key and chain. */
@@ -75,22 +131,22 @@ public final class Fixture {
 
   /** A JDK server context presenting the test certificate. */
   public SSLContext jdkServerContext() throws GeneralSecurityException {
-    SSLContext ctx = SSLContext.getInstance(PROTOCOL);
+    SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(server.keyManagers(), null, null);
     return ctx;
   }
 
   /** A JDK client context trusting only the test CA, counting full handshakes. */
   public SSLContext jdkClientContext() throws GeneralSecurityException {
-    SSLContext ctx = SSLContext.getInstance(PROTOCOL);
+    SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(null, new TrustManager[] {countingTrustManager()}, null);
     return ctx;
   }
 
   /** Pins protocol and suite on {@code p}; clients also check the host name. */
-  public static SSLParameters pin(SSLParameters p, boolean client) {
-    p.setProtocols(new String[] {PROTOCOL});
-    p.setCipherSuites(new String[] {SUITE});
+  public SSLParameters pin(SSLParameters p, boolean client) {
+    p.setProtocols(new String[] {protocol});
+    p.setCipherSuites(new String[] {suite});
     if (client) {
       p.setEndpointIdentificationAlgorithm("HTTPS");
     }
@@ -98,7 +154,7 @@ public final class Fixture {
   }
 
   /** A JDK engine with {@link #pin} applied. */
-  public static SSLEngine pinnedEngine(SSLContext ctx, boolean client, int port) {
+  public SSLEngine pinnedEngine(SSLContext ctx, boolean client, int port) {
     SSLEngine e = client ? ctx.createSSLEngine(HOST, port) : ctx.createSSLEngine();
     e.setUseClientMode(client);
     e.setSSLParameters(pin(e.getSSLParameters(), client));
@@ -106,13 +162,13 @@ public final class Fixture {
   }
 
   /**
-   * What {@code session} negotiated, as one line; fails unless it is {@link #PROTOCOL} and {@link
-   * #SUITE} (a row that silently ran something else would not mean what it says).
+   * What {@code session} negotiated, as one line; fails unless it is {@link #protocol()} and {@link
+   * #suite()} (a row that silently ran something else would not mean what it says).
    */
-  public static String negotiated(SSLSession session, String group) {
+  public String negotiated(SSLSession session, String group) {
     String line = session.getProtocol() + " " + session.getCipherSuite() + " group " + group;
-    if (!PROTOCOL.equals(session.getProtocol()) || !SUITE.equals(session.getCipherSuite())) {
-      throw new IllegalStateException("negotiated " + line + ", wanted " + PROTOCOL + " " + SUITE);
+    if (!protocol.equals(session.getProtocol()) || !suite.equals(session.getCipherSuite())) {
+      throw new IllegalStateException("negotiated " + line + ", wanted " + protocol + " " + suite);
     }
     return line;
   }

@@ -46,6 +46,7 @@ final class NettyPeer implements Peer {
   private EventLoopGroup clientGroup;
   private Channel serverChannel;
   private SslContext clientContext;
+  private Fixture fixture;
   private int port;
 
   NettyPeer(boolean openssl) {
@@ -83,6 +84,7 @@ final class NettyPeer implements Peer {
     if (why.isPresent()) {
       throw new IllegalStateException("unavailable: " + why.get());
     }
+    this.fixture = fixture;
     SslContext serverContext =
         pin(SslContextBuilder.forServer(
                 fixture.serverIdentity().privateKey(), fixture.serverIdentity().chain()))
@@ -114,8 +116,8 @@ final class NettyPeer implements Peer {
 
   private SslContextBuilder pin(SslContextBuilder b) {
     b.sslProvider(openssl ? SslProvider.OPENSSL : SslProvider.JDK)
-        .protocols(Fixture.PROTOCOL)
-        .ciphers(List.of(Fixture.SUITE));
+        .protocols(fixture.protocol())
+        .ciphers(List.of(fixture.suite()));
     if (openssl) {
       b.option(OpenSslContextOption.GROUPS, new String[] {"X25519"});
     }
@@ -143,7 +145,7 @@ final class NettyPeer implements Peer {
             .channel();
     SslHandler ssl = ch.pipeline().get(SslHandler.class);
     await(ssl.handshakeFuture());
-    return new NettyConnection(ch, ssl, received, openssl, clientContext);
+    return new NettyConnection(ch, ssl, received, openssl, clientContext, fixture);
   }
 
   static void await(io.netty.util.concurrent.Future<?> f) throws IOException {
@@ -171,11 +173,18 @@ final class NettyPeer implements Peer {
     private final Received received;
     private final boolean openssl;
     private final SslContext context;
+    private final Fixture fixture;
     private ChannelFuture last;
 
     NettyConnection(
-        Channel ch, SslHandler ssl, Received received, boolean openssl, SslContext context) {
+        Channel ch,
+        SslHandler ssl,
+        Received received,
+        boolean openssl,
+        SslContext context,
+        Fixture fixture) {
       this.context = context;
+      this.fixture = fixture;
       this.ch = ch;
       this.ssl = ssl;
       this.received = received;
@@ -234,9 +243,8 @@ final class NettyPeer implements Peer {
     @Override
     public String negotiated() {
       SSLSession s = ssl.engine().getSession();
-      return Fixture.negotiated(
-          s,
-          openssl ? "X25519 (pinned, OpenSslContextOption.GROUPS)" : Fixture.GROUP + " (pinned)");
+      return fixture.negotiated(
+          s, openssl ? "X25519 (pinned, OpenSslContextOption.GROUPS)" : Fixture.JDK_GROUP);
     }
 
     @Override

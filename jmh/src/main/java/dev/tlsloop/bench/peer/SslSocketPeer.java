@@ -20,6 +20,7 @@ import javax.net.ssl.SSLSocket;
 final class SslSocketPeer implements Peer {
   private BlockingServer server;
   private SSLContext clientContext;
+  private Fixture fixture;
 
   @Override
   public String name() {
@@ -28,13 +29,14 @@ final class SslSocketPeer implements Peer {
 
   @Override
   public void start(Fixture fixture, ServerMode mode) throws Exception {
+    this.fixture = fixture;
     SSLContext serverContext = fixture.jdkServerContext();
     SSLServerSocket ss =
         (SSLServerSocket)
             serverContext
                 .getServerSocketFactory()
                 .createServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
-    ss.setSSLParameters(Fixture.pin(ss.getSSLParameters(), false));
+    ss.setSSLParameters(fixture.pin(ss.getSSLParameters(), false));
     server =
         new BlockingServer(
             name(),
@@ -65,7 +67,7 @@ final class SslSocketPeer implements Peer {
     SSLSocket s =
         (SSLSocket) clientContext.getSocketFactory().createSocket(Fixture.HOST, server.port());
     s.setTcpNoDelay(true);
-    s.setSSLParameters(Fixture.pin(s.getSSLParameters(), true));
+    s.setSSLParameters(fixture.pin(s.getSSLParameters(), true));
     s.startHandshake();
     StreamChannel ch = new StreamChannel(s);
     return new ChannelConnection(ch) {
@@ -76,7 +78,7 @@ final class SslSocketPeer implements Peer {
 
       @Override
       public String negotiated() {
-        return Fixture.negotiated(s.getSession(), Fixture.GROUP + " (pinned)");
+        return fixture.negotiated(s.getSession(), Fixture.JDK_GROUP);
       }
     };
   }

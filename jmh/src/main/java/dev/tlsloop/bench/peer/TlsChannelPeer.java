@@ -12,6 +12,7 @@ import tlschannel.ServerTlsChannel;
 final class TlsChannelPeer implements Peer {
   private BlockingServer server;
   private SSLContext clientContext;
+  private Fixture fixture;
 
   @Override
   public String name() {
@@ -20,6 +21,7 @@ final class TlsChannelPeer implements Peer {
 
   @Override
   public void start(Fixture fixture, ServerMode mode) throws Exception {
+    this.fixture = fixture;
     SSLContext serverContext = fixture.jdkServerContext();
     server =
         new BlockingServer(
@@ -27,7 +29,7 @@ final class TlsChannelPeer implements Peer {
             new SocketAcceptor(
                 ch ->
                     ServerTlsChannel.newBuilder(ch, serverContext)
-                        .withEngineFactory(ctx -> Fixture.pinnedEngine(ctx, false, 0))
+                        .withEngineFactory(ctx -> fixture.pinnedEngine(ctx, false, 0))
                         .build()),
             mode);
     clientContext = fixture.jdkClientContext();
@@ -38,7 +40,7 @@ final class TlsChannelPeer implements Peer {
     ClientTlsChannel ch =
         ClientTlsChannel.newBuilder(
                 SocketAcceptor.connect(server.port()),
-                Fixture.pinnedEngine(clientContext, true, server.port()))
+                fixture.pinnedEngine(clientContext, true, server.port()))
             .build();
     ch.handshake();
     return new ChannelConnection(ch) {
@@ -49,7 +51,7 @@ final class TlsChannelPeer implements Peer {
 
       @Override
       public String negotiated() {
-        return Fixture.negotiated(ch.getSslEngine().getSession(), Fixture.GROUP + " (pinned)");
+        return fixture.negotiated(ch.getSslEngine().getSession(), Fixture.JDK_GROUP);
       }
     };
   }

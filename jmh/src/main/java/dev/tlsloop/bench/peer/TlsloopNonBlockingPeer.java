@@ -28,7 +28,7 @@ final class TlsloopNonBlockingPeer extends TlsloopPeer {
   public Connection connect() throws IOException {
     SocketChannel ch = SocketAcceptor.connect(serverPort());
     ch.configureBlocking(false);
-    return new NonBlockingConnection(ch, client.newConnection(ch), group());
+    return new NonBlockingConnection(ch, client.newConnection(ch), fixture, group());
   }
 
   /** A TlsConnection plus the selector that waits for what it needs. */
@@ -37,10 +37,13 @@ final class TlsloopNonBlockingPeer extends TlsloopPeer {
     private final TlsConnection tls;
     private final Selector selector;
     private final SelectionKey key;
+    private final Fixture fixture;
     private final String group;
 
-    NonBlockingConnection(SocketChannel ch, TlsConnection tls, String group) throws IOException {
+    NonBlockingConnection(SocketChannel ch, TlsConnection tls, Fixture fixture, String group)
+        throws IOException {
       this.ch = ch;
+      this.fixture = fixture;
       this.tls = tls;
       this.group = group;
       this.selector = Selector.open();
@@ -132,7 +135,7 @@ final class TlsloopNonBlockingPeer extends TlsloopPeer {
 
     @Override
     public String negotiated() {
-      return Fixture.negotiated(tls.session(), group);
+      return fixture.negotiated(tls.session(), group);
     }
 
     @Override

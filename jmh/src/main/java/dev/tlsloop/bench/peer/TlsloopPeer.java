@@ -24,6 +24,7 @@ class TlsloopPeer implements Peer {
   private final boolean conscrypt;
   private BlockingServer server;
   TlsConfig client;
+  Fixture fixture;
 
   TlsloopPeer(boolean conscrypt) {
     this.conscrypt = conscrypt;
@@ -41,6 +42,7 @@ class TlsloopPeer implements Peer {
 
   @Override
   public void start(Fixture fixture, ServerMode mode) throws Exception {
+    this.fixture = fixture;
     TlsConfig serverConfig = pin(TlsConfig.server(serverContext(fixture))).build();
     server =
         new BlockingServer(name(), new SocketAcceptor(ch -> serverConfig.newChannel(ch)), mode);
@@ -53,16 +55,17 @@ class TlsloopPeer implements Peer {
   private static final boolean DIRECT = Boolean.getBoolean("tlsloop.bench.direct");
 
   private TlsConfig.Builder pin(TlsConfig.Builder b) {
-    b.protocols(Fixture.PROTOCOL)
+    b.protocols(fixture.protocol())
         .allocator(conscrypt || DIRECT ? BufferAllocator.DIRECT : BufferAllocator.HEAP);
-    return conscrypt ? b : b.cipherSuites(Fixture.SUITE);
+    // Conscrypt's TLS 1.3 suites cannot be pinned (see the class comment); its TLS 1.2 ones can.
+    return conscrypt && fixture.tls13() ? b : b.cipherSuites(fixture.suite());
   }
 
   private SSLContext serverContext(Fixture f) throws GeneralSecurityException {
     if (!conscrypt) {
       return f.jdkServerContext();
     }
-    SSLContext ctx = SSLContext.getInstance(Fixture.PROTOCOL, conscryptProvider());
+    SSLContext ctx = SSLContext.getInstance("TLS", conscryptProvider());
     ctx.init(f.serverIdentity().keyManagers(), null, null);
     return ctx;
   }
@@ -71,7 +74,7 @@ class TlsloopPeer implements Peer {
     if (!conscrypt) {
       return f.jdkClientContext();
     }
-    SSLContext ctx = SSLContext.getInstance(Fixture.PROTOCOL, conscryptProvider());
+    SSLContext ctx = SSLContext.getInstance("TLS", conscryptProvider());
     ctx.init(null, new javax.net.ssl.TrustManager[] {f.countingTrustManager()}, null);
     return ctx;
   }
@@ -82,7 +85,7 @@ class TlsloopPeer implements Peer {
 
   /** The group the row ran with: pinned for the JDK, BoringSSL's default first for Conscrypt. */
   final String group() {
-    return conscrypt ? "X25519 (BoringSSL default, first offered)" : Fixture.GROUP + " (pinned)";
+    return conscrypt ? "X25519 (BoringSSL default, first offered)" : Fixture.JDK_GROUP;
   }
 
   /** The server's port, once started. */
@@ -102,7 +105,7 @@ class TlsloopPeer implements Peer {
 
       @Override
       public String negotiated() {
-        return Fixture.negotiated(ch.connection().session(), group());
+        return fixture.negotiated(ch.connection().session(), group());
       }
     };
   }
