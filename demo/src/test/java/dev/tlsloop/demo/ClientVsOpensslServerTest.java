@@ -37,21 +37,7 @@ class ClientVsOpensslServerTest {
 
   /** {@code openssl s_server} for one connection on a free port, with our server certificate. */
   private static ExternalProcess sServer(String... extra) throws Exception {
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                "openssl",
-                "s_server",
-                "-accept",
-                "127.0.0.1:0",
-                "-naccept",
-                "1",
-                "-cert",
-                pem.serverCert.toString(),
-                "-key",
-                pem.serverKey.toString()));
-    cmd.addAll(Arrays.asList(extra));
-    return ExternalProcess.start(cmd);
+    return pem.sServer(1, List.of(extra));
   }
 
   private static String[] client(int port, String... extra) {

@@ -14,6 +14,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,22 +41,9 @@ class ConnectionApiVsOpensslTest {
   }
 
   private static ExternalProcess sServer(int connections, String... extra) throws Exception {
-    List<String> cmd =
-        new java.util.ArrayList<>(
-            List.of(
-                "openssl",
-                "s_server",
-                "-accept",
-                "127.0.0.1:0",
-                "-naccept",
-                String.valueOf(connections),
-                "-rev",
-                "-cert",
-                pem.serverCert.toString(),
-                "-key",
-                pem.serverKey.toString()));
-    cmd.addAll(List.of(extra));
-    return ExternalProcess.start(cmd);
+    List<String> options = new ArrayList<>(List.of("-rev"));
+    options.addAll(List.of(extra));
+    return pem.sServer(connections, options);
   }
 
   private static TlsConfig.Builder client(int port) throws Exception {

@@ -2,6 +2,8 @@ package dev.tlsloop.demo;
 
 import dev.tlsloop.testkit.TestPki;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** PEM files for the real peers: a CA, a server certificate for localhost and a client one. */
 final class Pem {
@@ -33,5 +35,27 @@ final class Pem {
   /** Like {@link #localhost} with another CA name and other server names. */
   static Pem of(Path dir, String caName, String... serverNames) throws Exception {
     return new Pem(dir, caName, serverNames);
+  }
+
+  /**
+   * {@code openssl s_server} on a free loopback port with this server certificate, for {@code
+   * connections} connections, with {@code extra} options after the common ones.
+   */
+  ExternalProcess sServer(int connections, List<String> extra) throws Exception {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "openssl",
+                "s_server",
+                "-accept",
+                "127.0.0.1:0",
+                "-naccept",
+                String.valueOf(connections),
+                "-cert",
+                serverCert.toString(),
+                "-key",
+                serverKey.toString()));
+    cmd.addAll(extra);
+    return ExternalProcess.start(cmd);
   }
 }

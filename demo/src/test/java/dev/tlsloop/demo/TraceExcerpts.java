@@ -74,21 +74,7 @@ final class TraceExcerpts {
       out = clientOut(args);
     } else {
       Pem pem = Pem.localhost(tmp);
-      List<String> cmd =
-          new ArrayList<>(
-              List.of(
-                  "openssl",
-                  "s_server",
-                  "-accept",
-                  "127.0.0.1:0",
-                  "-naccept",
-                  "1",
-                  "-cert",
-                  pem.serverCert.toString(),
-                  "-key",
-                  pem.serverKey.toString()));
-      cmd.addAll(Arrays.asList(e.opensslArgs().split(" +")));
-      try (ExternalProcess s = ExternalProcess.start(cmd)) {
+      try (ExternalProcess s = pem.sServer(1, Arrays.asList(e.opensslArgs().split(" +")))) {
         args.addAll(List.of("--cacert", pem.ca.toString(), "localhost", "" + s.acceptPort()));
         out = clientOut(args);
       }
