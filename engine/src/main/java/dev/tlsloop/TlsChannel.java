@@ -45,6 +45,10 @@ import javax.net.ssl.SSLException;
 public final class TlsChannel implements ByteChannel, GatheringByteChannel, ScatteringByteChannel {
   private final TlsConnection conn;
   private final ByteChannel transport;
+
+  /** The connection's read side of {@link #transport}: see {@link ReadGate}. */
+  private final ReadGate gate;
+
   private final long closeTimeoutNanos;
 
   /** The reading thread's side, and the writing side (write, handshake, shutdownOutput, close). */
@@ -109,6 +113,12 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
      */
     boolean waiting;
 
+    /**
+     * The next engine call of this side may skip the transport read if the last one drained the
+     * socket ({@link ReadGate}): set by read() for its first call, consumed by that call.
+     */
+    boolean selectFirst;
+
     /** Results of this side's last engine call, taken under the engine lock. */
     long moved;
 
@@ -122,9 +132,10 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
     }
   }
 
-  TlsChannel(TlsConnection conn, ByteChannel transport, Duration closeTimeout) {
+  TlsChannel(TlsConnection conn, ByteChannel transport, ReadGate gate, Duration closeTimeout) {
     this.conn = conn;
     this.transport = transport;
+    this.gate = gate;
     this.closeTimeoutNanos = closeTimeout.toNanos();
     this.state = conn.state();
     conn.setTaskCompletionCallback(this::onTaskFinished);
@@ -143,6 +154,11 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
       reader = new Side(false, null, null);
       writer = new Side(true, null, null);
     }
+  }
+
+  /** For tests: what the read gate did (read them once the channel is quiet). */
+  ReadGate readGate() {
+    return gate;
   }
 
   /** The connection underneath, for its state, session and listener. */
@@ -201,6 +217,8 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
     try {
       ensureOpen();
       long deadline = deadline();
+      // Only a selector can wait before reading; a blocking transport waits inside its read.
+      reader.selectFirst = reader.selector != null;
       while (true) {
         TlsNeed need = call(reader, Op.READ, dsts, offset, length);
         if (reader.moved != 0 || need == TlsNeed.NOTHING) {
@@ -474,7 +492,15 @@ public final class TlsChannel implements ByteChannel, GatheringByteChannel, Scat
       }
       TlsState before = conn.state();
       HandshakeStatus hsBefore = conn.handshakeStatus();
-      side.moved = callConnection(op, bufs, offset, length);
+      if (side.selectFirst) {
+        side.selectFirst = false;
+        gate.skipNextIfDrained();
+      }
+      try {
+        side.moved = callConnection(op, bufs, offset, length);
+      } finally {
+        gate.open();
+      }
       need = conn.need();
       side.outputPending = conn.hasPendingOutput();
       side.buffered = conn.hasBuffered();

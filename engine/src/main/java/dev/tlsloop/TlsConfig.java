@@ -258,7 +258,9 @@ public final class TlsConfig {
 
   /** A blocking {@link TlsChannel} over {@code transport}. */
   public TlsChannel newChannel(ByteChannel transport) {
-    return new TlsChannel(newConnection(transport), transport, closeTimeout);
+    ReadGate gate = new ReadGate(transport);
+    return new TlsChannel(
+        new TlsConnection(this, gate, transport, null), transport, gate, closeTimeout);
   }
 
   /**

@@ -196,7 +196,7 @@ public final class TlsConnection implements Closeable {
     this.taskExecutor = config.taskExecutor();
     this.listener = config.listener();
     this.deadlines = config.newDeadlines();
-    this.traffic = new Traffic(in);
+    this.traffic = new Traffic(out); // the transport itself: TlsChannel's in is a ReadGate
     this.maxRecordsWithoutData = config.maxRecordsWithoutData();
     this.controlRecordAllowance = maxRecordsWithoutData;
     this.renegotiation = config.renegotiation();
