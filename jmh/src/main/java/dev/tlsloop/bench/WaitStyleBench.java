@@ -41,17 +41,15 @@ public class WaitStyleBench {
     @Param({"blocking", "readThenSelect", "selectThenRead"})
     public String style;
 
-    private ServerSocketChannel listener;
+    private Loopback sockets;
     private End near;
     private Thread echo;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-      listener = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
-      SocketChannel c = SocketChannel.open(listener.getLocalAddress());
-      SocketChannel s = listener.accept();
-      near = new End(c, style);
-      End far = new End(s, style);
+      sockets = new Loopback();
+      near = new End(sockets.client, style);
+      End far = new End(sockets.server, style);
       echo = new Thread(() -> far.echoUntilClosed(), "wait-style-echo");
       echo.setDaemon(true);
       echo.start();
@@ -61,7 +59,7 @@ public class WaitStyleBench {
     public void tearDown() throws Exception {
       near.close();
       echo.join(5000);
-      listener.close();
+      sockets.close();
     }
   }
 
@@ -73,23 +71,36 @@ public class WaitStyleBench {
   /** A connected non-blocking socket, for {@link #selectorLifecycle}. */
   @State(Scope.Thread)
   public static class Socket {
-    private ServerSocketChannel listener;
-    private SocketChannel client;
-    private SocketChannel server;
+    private Loopback sockets;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-      listener = ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0));
-      client = SocketChannel.open(listener.getLocalAddress());
-      server = listener.accept();
-      client.configureBlocking(false);
+      sockets = new Loopback();
+      sockets.client.configureBlocking(false);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
+      sockets.close();
+    }
+  }
+
+  /** Two connected loopback sockets. */
+  static final class Loopback {
+    final SocketChannel client;
+    final SocketChannel server;
+
+    Loopback() throws IOException {
+      try (ServerSocketChannel listener =
+          ServerSocketChannel.open().bind(new InetSocketAddress("127.0.0.1", 0))) {
+        client = SocketChannel.open(listener.getLocalAddress());
+        server = listener.accept();
+      }
+    }
+
+    void close() throws IOException {
       client.close();
       server.close();
-      listener.close();
     }
   }
 
@@ -100,7 +111,7 @@ public class WaitStyleBench {
   @Benchmark
   public int selectorLifecycle(Socket s) throws IOException {
     try (Selector selector = Selector.open()) {
-      SelectionKey key = s.client.register(selector, SelectionKey.OP_READ);
+      SelectionKey key = s.sockets.client.register(selector, SelectionKey.OP_READ);
       key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
       return selector.selectNow();
     }
