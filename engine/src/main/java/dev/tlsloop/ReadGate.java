@@ -11,12 +11,12 @@ import java.nio.channels.ReadableByteChannel;
  *
  * <p>Why: a non-blocking reader that reads first and waits after pays, per wait, a read that comes
  * back empty, then {@code epoll_wait}, then the read that gets the bytes. In a request-response
- * exchange every read waits, so that first read is pure cost (on loopback, 64-byte ping-pong: a
- * tenth of the CPU per round trip, NOTES.md section 7). The last real read predicts the next: if it
- * took less than it was offered, the socket was drained then, and the next read most likely needs a
- * wait. A wrong guess costs one {@code epoll_wait} that returns at once; it can never hang, because
- * a skipped read is reported as "no bytes yet" and the caller then waits for readability, which the
- * kernel reports at once if bytes (or the end of the stream) are there.
+ * exchange every read waits, so that first read is pure cost (64-byte ping-pong on loopback TCP: 7
+ * % of the CPU per round trip, {@code WaitStyleBench} in NOTES.md section 7). The last real read
+ * predicts the next: if it took less than it was offered, the socket was drained then, and the next
+ * read most likely needs a wait. A wrong guess costs one {@code epoll_wait} that returns at once;
+ * it can never hang, because a skipped read is reported as "no bytes yet" and the caller then waits
+ * for readability, which the kernel reports at once if bytes (or the end of the stream) are there.
  *
  * <p>Used under the channel's engine lock only, like the connection itself.
  */
