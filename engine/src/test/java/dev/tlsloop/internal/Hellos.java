@@ -36,6 +36,11 @@ public final class Hellos {
       p.setApplicationProtocols(alpn);
     }
     e.setSSLParameters(p);
+    return firstFlight(e);
+  }
+
+  /** What a fresh client engine's first wrap produces: its ClientHello record(s). */
+  public static byte[] firstFlight(SSLEngine e) throws Exception {
     ByteBuffer out = ByteBuffer.allocate(e.getSession().getPacketBufferSize());
     e.wrap(ByteBuffer.allocate(0), out);
     out.flip();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tlsloop.TlsChannel;
 import dev.tlsloop.TlsTimeoutException;
+import dev.tlsloop.internal.Hellos;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -172,11 +173,6 @@ class LoopTimeoutTest {
     SSLContext ctx = f.clientContext;
     SSLEngine e = ctx.createSSLEngine("localhost", at.getPort());
     e.setUseClientMode(true);
-    ByteBuffer out = ByteBuffer.allocate(e.getSession().getPacketBufferSize());
-    e.wrap(ByteBuffer.allocate(0), out);
-    out.flip();
-    byte[] b = new byte[out.remaining()];
-    out.get(b);
-    return b;
+    return Hellos.firstFlight(e);
   }
 }
